@@ -1,0 +1,1 @@
+"""Model zoo behind one registry. Not built yet: see the open issues."""

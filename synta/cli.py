@@ -1,0 +1,102 @@
+"""The ``synta`` command line. Every command has ``--help``; bad usage is one error line, exit code 2."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from synta import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="synta")
+def cli() -> None:
+    """Motion transferability toolkit: the Syn-TA generator and the transfer benchmark."""
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the whole taxonomy as JSON.")
+@click.option("--set", "set_id", type=click.Choice(["1", "2"]), help="Only the fine classes of one set.")
+@click.option("--check", "run_check", is_flag=True,
+              help="Sample clips of every class and run its semantic and in-frame checks.")
+@click.option("--seeds", default=5, show_default=True, type=click.IntRange(1),
+              help="Seeds per class and camera for --check.")
+def classes(as_json: bool, set_id: str | None, run_check: bool, seeds: int) -> None:
+    """List the 20 coarse and 100 fine Syn-TA classes (or check that each class's clips show it)."""
+    from synta.generator import load_taxonomy
+
+    tax = load_taxonomy()
+    fine = [f for f in tax.fine if set_id is None or f.set == int(set_id)]
+    if run_check:
+        _check_classes(fine, seeds)
+    elif as_json:
+        click.echo(json.dumps([f.to_dict() for f in fine], indent=2))
+    else:
+        click.echo(f"{'set':>3} {'idx':>3} {'coarse':<22} {'name':<22} {'frames':>6}  label")
+        for f in fine:
+            click.echo(f"{f.set:>3} {f.index:>3} {f'{f.coarse} {f.coarse_name}':<22} {f.name:<22} {f.frames:>6}  {f.label}")
+        counts = {s: sum(f.set == s for f in fine) for s in (1, 2)}
+        click.echo(f"{len(tax.coarse)} coarse classes; {len(fine)} fine classes "
+                   f"(Set 1: {counts[1]}, Set 2: {counts[2]})")
+
+
+def _check_classes(fine: list, seeds: int) -> None:
+    from synta.generator import sample_clip, sidecar
+    from synta.generator.checks import check, in_frame
+
+    failures = 0
+    for f in fine:
+        bad = []
+        for camera in ("orbit", "front"):
+            for seed in range(seeds):
+                sc = sidecar(sample_clip(f, 1, seed=seed, camera=camera))
+                if not (check(sc) and in_frame(sc)):
+                    bad.append(f"{camera}/seed {seed}")
+        failures += bool(bad)
+        click.echo(f"{'ok  ' if not bad else 'FAIL'} {f.name:<22} {2 * seeds - len(bad)}/{2 * seeds}"
+                   + (f"  failed: {', '.join(bad)}" if bad else ""))
+    click.echo(f"{len(fine) - failures}/{len(fine)} classes pass")
+    if failures:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("fine")
+@click.option("--clip-id", default=1, show_default=True, type=click.IntRange(1), help="1-based clip number.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Global dataset seed.")
+@click.option("--camera", type=click.Choice(["orbit", "front"]), default="orbit", show_default=True)
+@click.option("--background", type=click.Choice(["plain", "realistic"]), default="plain", show_default=True)
+@click.option("--objects", default="set", show_default=True,
+              help="Shape pool: set, shared, legacy, or one shape name.")
+@click.option("--sidecar", "as_sidecar", is_flag=True, help="Print the annotation sidecar instead of the spec.")
+def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objects: str, as_sidecar: bool) -> None:
+    """Print the ClipSpec (or its sidecar annotations) of one clip as JSON, without rendering."""
+    from synta.generator import sample_clip, sidecar
+
+    try:
+        clip = sample_clip(fine, clip_id, seed=seed, camera=camera, background=background, objects=objects)
+    except KeyError as err:
+        raise click.UsageError(err.args[0]) from None
+    click.echo(json.dumps(sidecar(clip) if as_sidecar else clip.to_dict()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning usage errors into one line and exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="synta", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("synta: aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as err:
+        click.echo(err.ctx.get_help())
+    except click.UsageError as err:
+        click.echo(f"synta: error: {err.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as err:
+        click.echo(f"synta: error: {err.format_message()}", err=True)
+        sys.exit(err.exit_code)
+
+
+if __name__ == "__main__":
+    main()
