@@ -6,8 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from synta.generator.camera import (FRONT_AZIMUTHS, FRONT_ELEVATION, OCCLUSION_AZIMUTHS,
-                                    OCCLUSION_ELEVATION, ORBIT_AZIMUTHS, fit_camera, view_direction)
+from synta.generator.camera import (
+    FRONT_AZIMUTHS,
+    FRONT_ELEVATION,
+    OCCLUSION_AZIMUTHS,
+    OCCLUSION_ELEVATION,
+    ORBIT_AZIMUTHS,
+    fit_camera,
+    view_direction,
+)
 from synta.generator.clip_spec import BackgroundSpec, CameraSpec, ClipSpec, ObjectTrack
 from synta.generator.lighting import default_lights
 from synta.generator.motions import MOTIONS

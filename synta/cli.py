@@ -35,7 +35,8 @@ def classes(as_json: bool, set_id: str | None, run_check: bool, seeds: int) -> N
     else:
         click.echo(f"{'set':>3} {'idx':>3} {'coarse':<22} {'name':<22} {'frames':>6}  label")
         for f in fine:
-            click.echo(f"{f.set:>3} {f.index:>3} {f'{f.coarse} {f.coarse_name}':<22} {f.name:<22} {f.frames:>6}  {f.label}")
+            coarse = f"{f.coarse} {f.coarse_name}"
+            click.echo(f"{f.set:>3} {f.index:>3} {coarse:<22} {f.name:<22} {f.frames:>6}  {f.label}")
         counts = {s: sum(f.set == s for f in fine) for s in (1, 2)}
         click.echo(f"{len(tax.coarse)} coarse classes; {len(fine)} fine classes "
                    f"(Set 1: {counts[1]}, Set 2: {counts[2]})")

@@ -50,7 +50,8 @@ def test_background_is_a_pure_counterfactual():
     real = sample_clip("rising3", 12, seed=4, background="realistic").to_dict()
     assert plain.pop("background")["kind"] == "plain"
     bg = real.pop("background")
-    assert (bg["kind"], bg["image_list"], bg["image"]) == ("realistic", "set2", 1)  # rising3 is Set 2; clip 12 -> image 11 % 10
+    # rising3 is a Set-2 class; clip 12 takes image (12 - 1) % 10
+    assert (bg["kind"], bg["image_list"], bg["image"]) == ("realistic", "set2", 1)
     assert plain.pop("factors")["background"] == "plain" and real.pop("factors")["background"] == "realistic"
     assert plain == real
 

@@ -48,8 +48,10 @@ def test_intra_numbers_and_sets():
 def test_labels_and_fields():
     tax = load_taxonomy()
     assert tax.fine_class("appearing1").label == "Single object appearing by increasing opacity"
-    assert tax.fine_class("arriving6").label == "Single object arriving beside another single object, pausing then going away"
-    assert tax.fine_class("orbiting4").label.endswith("second object orbiting first object in clockwise direction on horizontal plane")
+    assert tax.fine_class("arriving6").label == (
+        "Single object arriving beside another single object, pausing then going away")
+    assert tax.fine_class("orbiting4").label.endswith(
+        "second object orbiting first object in clockwise direction on horizontal plane")
     assert all(f.fps == 24 and 30 <= f.frames <= 300 for f in tax.fine)
     assert len({f.name for f in tax.fine}) == 100
 

@@ -13,28 +13,12 @@ import numpy as np
 
 from synta.generator.clip_view import ClipView, monotonic
 from synta.generator.motions import check, motion
-from synta.generator.motions.primitives import Actor, Scene
+from synta.generator.motions.primitives import Actor, Scene, ground, turn
 
 ELEVATION = (22.0, 45.0)  # about the reference's orbit camera (R 12, z 5-15)
 EPS = 1e-3  # units per frame below which an object counts as at rest
 NEAR = 4.5  # centre distance up to which two objects stand "beside" each other
 FAR = 6.0  # centre distance from which an object is clearly elsewhere
-
-
-def turn(d: np.ndarray, degrees: float) -> np.ndarray:
-    """Horizontal vector ``d`` turned counter-clockwise (seen from above) by ``degrees``."""
-    a = np.radians(degrees)
-    return np.array([np.cos(a) * d[0] - np.sin(a) * d[1], np.sin(a) * d[0] + np.cos(a) * d[1], 0.0])
-
-
-def heading(s: Scene) -> np.ndarray:
-    """A horizontal direction within 60 degrees of screen-left or -right, so the travel reads on screen."""
-    return turn(s.right * s.sign(), s.u(-60, 60))
-
-
-def ground(p: np.ndarray) -> tuple:
-    """``p`` on the ground: z left to the object's resting height."""
-    return (float(p[0]), float(p[1]), None)
 
 
 def comer(s: Scene, spot: np.ndarray, came_from: np.ndarray, f0: float, f1: float, dist: float,
@@ -60,7 +44,7 @@ def beside(s: Scene) -> tuple[np.ndarray, np.ndarray]:
 
 @motion("arriving1", elevation=ELEVATION)
 def arriving_single(s: Scene) -> None:
-    comer(s, np.array([s.u(-1, 1), s.u(-1, 1), 0.0]), heading(s), 0, s.last - s.u(6, 12), s.u(8, 11))
+    comer(s, np.array([s.u(-1, 1), s.u(-1, 1), 0.0]), s.heading(), 0, s.last - s.u(6, 12), s.u(8, 11))
 
 
 @motion("arriving2", elevation=ELEVATION)
@@ -81,7 +65,7 @@ def arriving_one_by_one(s: Scene) -> None:
 
 @motion("arriving4", elevation=ELEVATION)
 def arriving_among(s: Scene) -> None:
-    d, n = heading(s), s.pick((4, 5))
+    d, n = s.heading(), s.pick((4, 5))
     # the arrival direction runs through the middle of a gap 6.6-7.2 units wide between resting objects
     radius = s.u(3.3, 3.6) / np.sin(np.pi / n)
     for spot, _ in ring(s, n, radius, start=np.arctan2(d[1], d[0]) + np.pi / n):

@@ -12,7 +12,6 @@ import numpy as np
 from synta.generator.clip_view import ClipView, max_chord_deviation, monotonic, sign_changes
 from synta.generator.motions import check, motion
 from synta.generator.motions.primitives import Actor, Scene
-from synta.generator.shapes import get_shape
 
 G = 20.0  # units/s^2: the reference's timing (a 4-unit drop takes 14 frames), brisker than 9.81 at this scale
 UP = np.array([0.0, 0.0, 1.0])
@@ -148,8 +147,7 @@ def _stairs(s: Scene) -> tuple[Actor, np.ndarray, list[np.ndarray], np.ndarray]:
     a = s.obj(scale=s.jitter(0.45, 0.1))
     # stand near the lower edge of each tread: hopping down, the object clears the edge sooner; hopping
     # up, it lands just past the riser it has to get over
-    half_width = float(np.linalg.norm(get_shape(a.shape).vertices[:, :2], axis=1).max()) * float(a.scale[0])
-    edge = base - up * (size - half_width - 0.05) + UP * a.rest_z
+    edge = base - up * (size - a.footprint - 0.05) + UP * a.rest_z
     treads = [edge + up * 2 * size * j + UP * (j + 2) * size for j in range(steps)]
     return a, up, treads, edge - up * 3 * size
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from synta.generator.clip_view import ClipView, monotonic
 from synta.generator.motions import check, motion
-from synta.generator.motions.primitives import Actor, Scene
-from synta.generator.shapes import get_shape, shape_pool
+from synta.generator.motions.primitives import Scene
+from synta.generator.shapes import shape_pool
 
 
 def _other_shape(s: Scene, avoid: str) -> str:
@@ -22,17 +22,9 @@ def _other_shape(s: Scene, avoid: str) -> str:
         return s.pick([name for name in shape_pool("shared") if name != avoid])
 
 
-def _rest_on_ground(a: Actor) -> None:
-    """Blend the centre height between the two shapes' resting heights, so the object starts and ends
-    on the ground even when they differ (a flat torus)."""
-    h0, h1 = get_shape(a.shape).half_height, get_shape(a.morph_to).half_height
-    a.position[:, 2] = a.scale * (h0 + (h1 - h0) * a.morph)
-
-
 def _into(s: Scene, target: str) -> None:
     a = s.obj(at=(s.u(-1, 1), s.u(-1, 1), None), shape=_other_shape(s, target))
     a.morph_into(target, s.u(0, 8), s.last - s.u(0, 8))
-    _rest_on_ground(a)
 
 
 @motion("changing_shape1")
@@ -63,7 +55,6 @@ def swap_shapes(s: Scene) -> None:
     f0, f1 = s.u(0, 8), s.last - s.u(0, 8)
     for me, other in ((a, b), (b, a)):  # each keeps its own colour, as the reference does
         me.morph_into(other.shape, f0, f1)
-        _rest_on_ground(me)
 
 
 @motion("changing_shape6")
@@ -71,7 +62,6 @@ def change_and_back(s: Scene) -> None:
     a = s.obj(at=(s.u(-1, 1), s.u(-1, 1), None))
     a.morph_into(_other_shape(s, a.shape), s.u(0, 8), s.u(45, 55))
     a.morph_back(s.u(65, 75), s.last - s.u(0, 8))
-    _rest_on_ground(a)
 
 
 # -- checks ---------------------------------------------------------------------------------------

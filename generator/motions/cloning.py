@@ -9,23 +9,7 @@ import numpy as np
 
 from synta.generator.clip_view import ClipView
 from synta.generator.motions import check, motion
-from synta.generator.motions.primitives import Actor, Scene
-
-
-def _direction(angle: float) -> np.ndarray:
-    """Horizontal unit vector ``angle`` radians counter-clockwise from +x."""
-    return np.array([np.cos(angle), np.sin(angle), 0.0])
-
-
-def _screen_direction(s: Scene, spread: float = 0.5) -> np.ndarray:
-    """Roughly screen-left or screen-right (within ``spread`` radians), so the split reads on screen."""
-    base = np.arctan2(s.right[1], s.right[0]) + (0.0 if s.sign() > 0 else np.pi)
-    return _direction(base + s.u(-spread, spread))
-
-
-def _rotate(d: np.ndarray, angle: float) -> np.ndarray:
-    c, s_ = np.cos(angle), np.sin(angle)
-    return np.array([c * d[0] - s_ * d[1], s_ * d[0] + c * d[1], 0.0])
+from synta.generator.motions.primitives import Actor, Scene, turn
 
 
 def _distinct_colour(s: Scene, colour: np.ndarray) -> np.ndarray:
@@ -51,7 +35,7 @@ def clone_same_direction(s: Scene) -> None:
     a = _original(s)
     f0 = s.u(24, 32)
     f1 = f0 + s.u(28, 36)
-    d = _screen_direction(s)
+    d = s.heading(30)
     b = s.clone(a, f0)
     _go(a, d * s.u(9, 11), f0, f1)
     _go(b, d * s.u(3.5, 4.5), f0, f1)
@@ -62,11 +46,11 @@ def clone_different_directions(s: Scene) -> None:
     a = _original(s)
     f0 = s.u(24, 32)
     f1 = f0 + s.u(28, 36)
-    d = _screen_direction(s)
-    turn = s.u(np.pi / 2, np.pi) * s.sign()  # anything from a right angle to opposite ways
+    d = s.heading(30)
+    angle = s.u(90, 180) * s.sign()  # anything from a right angle to opposite ways
     b = s.clone(a, f0)
     _go(a, d * s.u(4.5, 6), f0, f1)
-    _go(b, _rotate(d, turn) * s.u(4.5, 6), f0, f1)
+    _go(b, turn(d, angle) * s.u(4.5, 6), f0, f1)
 
 
 @motion("cloning3")
@@ -74,31 +58,31 @@ def clone_one_by_one(s: Scene) -> None:
     # reference: the original stays; copy k goes 5 units along +x, +y, -x, -y over f [30+20k, 40+20k]
     a = _original(s)
     n = s.pick((3, 4))
-    angle0, gap = s.u(0, 2 * np.pi), s.u(24, 30)
+    angle0, gap = s.u(0, 360), s.u(24, 30)
     for k in range(n):
         f0 = s.u(18, 24) + k * gap
-        _go(s.clone(a, f0), _direction(angle0 + 2 * np.pi * k / n) * s.u(4.5, 5.5), f0, f0 + s.u(10, 14))
+        _go(s.clone(a, f0), turn((1, 0), angle0 + 360 * k / n) * s.u(4.5, 5.5), f0, f0 + s.u(10, 14))
 
 
 @motion("cloning4")
 def clone_at_once(s: Scene) -> None:
     a = _original(s)
     n = s.pick((3, 4))
-    angle0, f0 = s.u(0, 2 * np.pi), s.u(18, 28)
+    angle0, f0 = s.u(0, 360), s.u(18, 28)
     f1 = f0 + s.u(24, 32)
     for k in range(n):
-        _go(s.clone(a, f0), _direction(angle0 + 2 * np.pi * k / n) * s.u(4.5, 5.5), f0, f1)
+        _go(s.clone(a, f0), turn((1, 0), angle0 + 360 * k / n) * s.u(4.5, 5.5), f0, f1)
 
 
 @motion("cloning5")
 def clone_identical_and_recoloured(s: Scene) -> None:
     a = _original(s, material="metallic")  # the copies share its material, and one changes colour
     f0 = s.u(20, 30)
-    d = _screen_direction(s)
+    d = s.heading(30)
     same, other = s.clone(a, f0), s.clone(a, f0)
     f1 = f0 + s.u(26, 34)
     _go(same, d * s.u(4.5, 5.5), f0, f1)
-    _go(other, _rotate(d, s.u(0.6, 0.9) * np.pi * s.sign()) * s.u(4.5, 5.5), f0, f1)
+    _go(other, turn(d, s.u(108, 162) * s.sign()) * s.u(4.5, 5.5), f0, f1)
     # recolour only once it is mostly clear of the original: overlapping coplanar faces of different
     # colours would flicker in the render
     other.recolor(_distinct_colour(s, a.color[0]), f0 + 0.5 * (f1 - f0), f1)

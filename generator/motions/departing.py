@@ -15,11 +15,25 @@ import numpy as np
 
 from synta.generator.clip_view import ClipView
 from synta.generator.motions import check, motion
-from synta.generator.motions.arriving import (ELEVATION, EPS, FAR, NEAR, arrive_one_by_one, arrive_together,
-                                              arrives_among, arrives_beside, arriving_among, arriving_beside,
-                                              arriving_one_by_one, arriving_single, arriving_together, beside,
-                                              ground, one_arrives, pair, turn)
-from synta.generator.motions.primitives import Scene
+from synta.generator.motions.arriving import (
+    ELEVATION,
+    EPS,
+    FAR,
+    NEAR,
+    arrive_one_by_one,
+    arrive_together,
+    arrives_among,
+    arrives_beside,
+    arriving_among,
+    arriving_beside,
+    arriving_one_by_one,
+    arriving_single,
+    arriving_together,
+    beside,
+    one_arrives,
+    pair,
+)
+from synta.generator.motions.primitives import Scene, ground, turn
 
 
 def _backwards(s: Scene, program: Callable[[Scene], None]) -> None:

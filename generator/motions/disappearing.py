@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from synta.generator.clip_view import ClipView
 from synta.generator.motions import check, motion
-from synta.generator.motions.appearing import (fades, one_by_one, ring, ring_objects, staggered, steady,
-                                               together)
+from synta.generator.motions.appearing import fades, one_by_one, ring, ring_objects, staggered, steady, together
 from synta.generator.motions.primitives import Scene
 
 

@@ -13,28 +13,19 @@ import numpy as np
 
 from synta.generator.clip_view import ClipView, max_chord_deviation, sign_changes
 from synta.generator.motions import check, motion
-from synta.generator.motions.primitives import Actor, Scene
+from synta.generator.motions.primitives import Actor, Scene, ground, turn
 
 ELEVATION = (17.0, 39.0)  # the reference's R 50, z 15-40 orbit camera
 ON_TRAIL = 0.3  # ground distance to the leader's track within which an object is on it
 OFF_TRAIL = 2.0  # ground distance from the leader's track beyond which it clearly is not
 
 
-def _turn(d: np.ndarray, degrees: float) -> np.ndarray:
-    a = np.radians(degrees)
-    return np.array([np.cos(a) * d[0] - np.sin(a) * d[1], np.sin(a) * d[0] + np.cos(a) * d[1], 0.0])
-
-
-def _ground(p: np.ndarray) -> tuple:
-    return (float(p[0]), float(p[1]), None)
-
-
 def _straight_leader(s: Scene, length: float, ahead: float = 0.0) -> Actor:
     """A leader crossing the scene in a straight line at constant speed for the whole clip, within 60
     degrees of screen-horizontal; ``ahead`` shifts the line forward to centre a column behind it."""
-    d = _turn(s.right * s.sign(), s.u(-60, 60))
+    d = s.heading()
     start = np.array([s.u(-1, 1), s.u(-1, 1), 0.0]) + d * (ahead - length / 2)
-    return s.obj(at=_ground(start), role="leader").move(_ground(start + d * length), 0, s.last, "linear")
+    return s.obj(at=ground(start), role="leader").move(ground(start + d * length), 0, s.last, "linear")
 
 
 def _lag(leader: Actor, gap: float) -> int:
@@ -51,8 +42,8 @@ def _trace(f: Actor, leader: Actor, f0: float, f1: float, lag: int) -> Actor:
 def _follower(s: Scene, leader: Actor, lag: int, until: float | None = None) -> Actor:
     """An object ``lag`` frames behind ``leader`` from frame 0 (to ``until``, default the end)."""
     v = leader.position[1] - leader.position[0]
-    f = s.obj(at=_ground(leader.at(0) - v * lag), role="follower")
-    return _trace(f.move(_ground(leader.at(0)), 0, lag, "linear"), leader, lag, until or s.last, lag)
+    f = s.obj(at=ground(leader.at(0) - v * lag), role="follower")
+    return _trace(f.move(ground(leader.at(0)), 0, lag, "linear"), leader, lag, until or s.last, lag)
 
 
 @motion("following1", elevation=ELEVATION)
@@ -68,7 +59,7 @@ def following_then_own_path(s: Scene) -> None:
     f = _follower(s, leader, _lag(leader, s.u(2.8, 3.4)), until=split)
     # off at 50-80 degrees to the leader's line, at the same speed
     v = leader.position[1] - leader.position[0]
-    f.move(_ground(f.at(split) + _turn(v, s.sign() * s.u(50, 80)) * (s.last - split)), split, s.last,
+    f.move(ground(f.at(split) + turn(v, s.sign() * s.u(50, 80)) * (s.last - split)), split, s.last,
            "linear")
 
 
@@ -84,12 +75,12 @@ def many_following(s: Scene) -> None:
 def following_winding(s: Scene) -> None:
     # a sine-shaped path, one to one and a half waves, with bends gentle enough that the follower keeps
     # its distance through them
-    d = _turn(s.right * s.sign(), s.u(-45, 45))
+    d = s.heading(45)
     length, amp, waves = s.u(12, 14), s.u(1.8, 2.4), s.u(1.0, 1.5)
     x = np.linspace(0, 1, 40)
     start = np.array([s.u(-1, 1), s.u(-1, 1), 0.0]) - d * length / 2
-    pts = start + np.outer(x * length, d) + np.outer(amp * np.sin(2 * np.pi * waves * x), _turn(d, 90))
-    leader = s.obj(at=_ground(pts[0]), role="leader").path([_ground(p) for p in pts[1:]], 0, s.last)
+    pts = start + np.outer(x * length, d) + np.outer(amp * np.sin(2 * np.pi * waves * x), turn(d, 90))
+    leader = s.obj(at=ground(pts[0]), role="leader").path([ground(p) for p in pts[1:]], 0, s.last)
     _follower(s, leader, _lag(leader, s.u(3.5, 4.0)))
 
 
@@ -101,8 +92,8 @@ def following_later(s: Scene) -> None:
     meet = leader.position[s.frame(join) - lag]
     # at first it heads across the leader's line at the leader's speed, then falls in behind; at an
     # angle a it comes within cos(a/2) of the following distance of the leader while converging
-    f = s.obj(at=_ground(meet - _turn(v, s.sign() * s.u(45, 65)) * join), role="follower")
-    _trace(f.move(_ground(meet), 0, join, "linear"), leader, join, s.last, lag)
+    f = s.obj(at=ground(meet - turn(v, s.sign() * s.u(45, 65)) * join), role="follower")
+    _trace(f.move(ground(meet), 0, join, "linear"), leader, join, s.last, lag)
 
 
 # -- checks ---------------------------------------------------------------------------------------

@@ -10,41 +10,32 @@ import numpy as np
 
 from synta.generator.clip_view import ClipView, max_chord_deviation, monotonic
 from synta.generator.motions import check, motion
-from synta.generator.motions.primitives import Scene
+from synta.generator.motions.primitives import Scene, ground, turn
 
 EPS = 1e-3  # units per frame below which an object counts as at rest
 SLOW, QUICK = 0.18, 0.25  # mean speed (units per frame) while moving: slow below, quick above
 
 
-def _turn(d: np.ndarray, degrees: float) -> np.ndarray:
-    a = np.radians(degrees)
-    return np.array([np.cos(a) * d[0] - np.sin(a) * d[1], np.sin(a) * d[0] + np.cos(a) * d[1], 0.0])
-
-
-def _ground(p: np.ndarray) -> tuple:
-    return (float(p[0]), float(p[1]), None)
-
-
 def _leg(s: Scene, length: float):
     """A random mover at the start of a straight leg of ``length`` through the middle of the scene, and
     the leg's end; the leg runs within 60 degrees of screen-horizontal so the travel reads on screen."""
-    d = _turn(s.right * s.sign(), s.u(-60, 60)) * length
+    d = s.heading() * length
     centre = np.array([s.u(-1, 1), s.u(-1, 1), 0.0])
-    return s.obj(at=_ground(centre - d / 2)), centre + d / 2
+    return s.obj(at=ground(centre - d / 2)), centre + d / 2
 
 
 @motion("moving_in_a_path1")
 def slow_then_stop(s: Scene) -> None:
     a, end = _leg(s, s.u(8, 10))
     f0 = s.u(0, 8)
-    a.move(_ground(end), f0, f0 + s.u(75, 90))
+    a.move(ground(end), f0, f0 + s.u(75, 90))
 
 
 @motion("moving_in_a_path2")
 def quick_then_stop(s: Scene) -> None:
     a, end = _leg(s, s.u(7, 10))
     f0 = s.u(15, 45)
-    a.move(_ground(end), f0, f0 + s.u(14, 22))
+    a.move(ground(end), f0, f0 + s.u(14, 22))
 
 
 @motion("moving_in_a_path3")
@@ -53,18 +44,18 @@ def slow_there_and_back(s: Scene) -> None:
     f0, trip = s.u(0, 6), s.u(44, 50)
     start = a.at(0)
     back = f0 + trip + s.u(6, 12)
-    a.move(_ground(end), f0, f0 + trip).move(_ground(start), back, back + trip)
+    a.move(ground(end), f0, f0 + trip).move(ground(start), back, back + trip)
 
 
 @motion("moving_in_a_path4")
 def two_switch_places(s: Scene) -> None:
     a, q = _leg(s, s.u(6, 8))
-    b, p = s.obj(at=_ground(q)), a.at(0)
+    b, p = s.obj(at=ground(q)), a.at(0)
     # "]" and "[" shaped paths on opposite sides of the line between them, so they never meet
-    off = _turn(q - p, 90) / np.linalg.norm(q - p) * s.u(2.2, 2.8)
+    off = turn(q - p, 90) / np.linalg.norm(q - p) * s.u(2.2, 2.8)
     f0, f1 = s.u(0, 8), s.last - s.u(0, 8)
-    a.path([_ground(p + off), _ground(q + off), _ground(q)], f0, f1, "smooth")
-    b.path([_ground(q - off), _ground(p - off), _ground(p)], f0, f1, "smooth")
+    a.path([ground(p + off), ground(q + off), ground(q)], f0, f1, "smooth")
+    b.path([ground(q - off), ground(p - off), ground(p)], f0, f1, "smooth")
 
 
 def _across(s: Scene, sense: float) -> None:

@@ -15,26 +15,15 @@ import numpy as np
 
 from synta.generator.clip_view import ClipView, max_chord_deviation, unwrapped_angle
 from synta.generator.motions import check, motion
-from synta.generator.motions.primitives import Actor, Scene
+from synta.generator.motions.primitives import Actor, Scene, ground, turn
 from synta.generator.shapes import get_shape
 
 
 def _heading(s: Scene) -> np.ndarray:
     """A horizontal direction 20-45 degrees off screen-right (either way, either sense): mostly
     sideways on screen, yet with enough depth that the gap between passing objects shows."""
-    a = np.radians(s.sign() * s.u(20, 45))
-    r = s.right * s.sign()
-    return np.array([np.cos(a) * r[0] - np.sin(a) * r[1], np.sin(a) * r[0] + np.cos(a) * r[1], 0.0])
-
-
-def _perp(d: np.ndarray) -> np.ndarray:
-    """``d`` turned 90 degrees counter-clockwise in the ground plane."""
-    return np.array([-d[1], d[0], 0.0])
-
-
-def _at(p: np.ndarray) -> tuple:
-    """A ground point (z kept at the object's resting height)."""
-    return (float(p[0]), float(p[1]), None)
+    angle = s.sign() * s.u(20, 45)
+    return turn(s.right * s.sign(), angle)
 
 
 def _gap(*objs: Actor, s: Scene) -> float:
@@ -44,14 +33,14 @@ def _gap(*objs: Actor, s: Scene) -> float:
 
 def _cross(s: Scene, a: Actor, start: np.ndarray, end: np.ndarray) -> None:
     """Travel in a straight line from ``start`` to ``end`` over most of the clip."""
-    a.place(_at(start)).move(_at(end), s.u(0, 8), s.last - s.u(0, 10))
+    a.place(ground(start)).move(ground(end), s.u(0, 8), s.last - s.u(0, 10))
 
 
 @motion("not_colliding1")
 def two_pass_each_other(s: Scene) -> None:
     axis, a, b = _heading(s), s.obj(), s.obj()
     # parallel lanes one gap apart: the objects cannot touch whatever their timing
-    off, length = _perp(axis) * _gap(a, b, s=s) / 2, s.u(7, 9)
+    off, length = turn(axis, 90) * _gap(a, b, s=s) / 2, s.u(7, 9)
     _cross(s, a, -length * axis - off, length * axis - off)
     _cross(s, b, length * axis + off, -length * axis + off)
 
@@ -61,7 +50,7 @@ def one_passes_stationary(s: Scene) -> None:
     axis = _heading(s)
     still = s.obj(at=(s.u(-1, 1), s.u(-1, 1), None), role="static")
     mover = s.obj(role="mover")
-    lane = still.at(0) + _perp(axis) * s.sign() * _gap(still, mover, s=s)
+    lane = still.at(0) + turn(axis, 90) * s.sign() * _gap(still, mover, s=s)
     length = s.u(7.5, 9)
     _cross(s, mover, lane - length * axis, lane + length * axis)
 
@@ -78,8 +67,8 @@ def many_slip_past(s: Scene) -> None:
     for k, o in enumerate(objs):
         th = theta0 + 2 * np.pi * k / n
         radial = np.array([np.cos(th), np.sin(th), 0.0])
-        tangent = spin * _perp(radial)
-        o.place(_at(length * radial + d * tangent)).move(_at(-length * radial + d * tangent), f0, f1)
+        tangent = spin * turn(radial, 90)
+        o.place(ground(length * radial + d * tangent)).move(ground(-length * radial + d * tangent), f0, f1)
 
 
 @motion("not_colliding4")
@@ -98,7 +87,7 @@ def opposite_circles(s: Scene) -> None:
 @motion("not_colliding5")
 def one_threads_through_group(s: Scene) -> None:
     axis = _heading(s)
-    side = _perp(axis) * s.sign()
+    side = turn(axis, 90) * s.sign()
     mover = s.obj(role="mover")
     statics = [s.obj(role="static") for _ in range(s.pick((2, 3)))]
     # a loose row across the mover's lane; it slips through the gap between the first two
@@ -106,7 +95,7 @@ def one_threads_through_group(s: Scene) -> None:
     if len(statics) == 3:
         offsets.append(offsets[1] + _gap(statics[1], statics[2], s=s))
     for o, off in zip(statics, offsets):
-        o.place(_at(off * side + s.u(-1.5, 1.5) * axis))
+        o.place(ground(off * side + s.u(-1.5, 1.5) * axis))
     length = s.u(7.5, 9)
     _cross(s, mover, -length * axis, length * axis)
 

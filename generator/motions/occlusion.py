@@ -14,7 +14,6 @@ import numpy as np
 from synta.generator.clip_view import ClipView, box_overlap
 from synta.generator.motions import check, motion
 from synta.generator.motions.primitives import Actor, Scene
-from synta.generator.shapes import get_shape
 
 # Big objects are scaled so their silhouette is large: the reference used scale 3 for the slender
 # cone and pyramid (2 otherwise); the capsule, only half as wide as it is tall, needs it too. The
@@ -34,16 +33,10 @@ def _big(s: Scene, role: str) -> Actor:
     return s.obj(shape=shape, scale=s.jitter(_BIG_SCALE.get(shape, 2.0), 0.1), role=role)
 
 
-def _footprint(a: Actor) -> float:
-    """Horizontal radius of the object about its vertical axis (any yaw): two objects on the ground
-    whose centres are further apart than the sum of their footprints cannot touch."""
-    return float(np.linalg.norm(get_shape(a.shape).vertices[:, :2], axis=1).max() * a.scale[0])
-
-
 def _come_in_front(s: Scene, back: Actor, front: Actor, end_right: float) -> None:
     """``front`` slides in from one side to ``end_right`` in front of the stationary ``back``."""
     # close in depth, so that seen from above the front object still overlaps the back one
-    depth = _footprint(back) + _footprint(front) + s.u(0.3, 0.8)
+    depth = back.footprint + front.footprint + s.u(0.3, 0.8)
     back.place(s.screen(0.0, -depth / 2))
     front.place(s.screen(s.sign() * s.u(6.5, 8), depth / 2))
     front.move(s.screen(end_right, depth / 2), s.u(0, 5), s.last - s.u(2, 10))
@@ -81,7 +74,7 @@ def _swap(s: Scene, obj: Actor, start: tuple[float, float], end: tuple[float, fl
 def occluder_goes_behind(s: Scene) -> None:
     front, back = s.obj(role="occluder"), s.obj(role="occluded")
     # legs 1 and 3 keep the pair one gap apart in depth, leg 2 at least that far apart sideways
-    g = (_footprint(front) + _footprint(back)) / 2 + s.u(0.1, 0.4)
+    g = (front.footprint + back.footprint) / 2 + s.u(0.1, 0.4)
     swing, legs = s.sign() * s.u(2.8, 3.5), _legs(s)
     _swap(s, front, (0.0, g), (0.0, -g), swing, legs)
     _swap(s, back, (0.0, -g), (0.0, g), -swing, legs)
@@ -91,7 +84,7 @@ def occluder_goes_behind(s: Scene) -> None:
 def pairs_swap_front_and_back(s: Scene) -> None:
     # a flat torus in front hides nothing from this low camera, so every object here can be an occluder
     pairs = [(_upright(s, role="occluder"), _upright(s, role="occluded")) for _ in range(2)]
-    g = max(_footprint(f) + _footprint(b) for f, b in pairs) / 2 + s.u(0.2, 0.5)
+    g = max(f.footprint + b.footprint for f, b in pairs) / 2 + s.u(0.2, 0.5)
     swing, legs = s.u(2.0, 2.4), _legs(s)
     # parallax: seen from the camera (about _VIEW_DISTANCE away) a nearer object at lateral x appears
     # where an object 2g further back at x * (1 + 2g / distance) would be
@@ -100,7 +93,7 @@ def pairs_swap_front_and_back(s: Scene) -> None:
         c = side * s.u(4.5, 5)
         # side by side in view, the two overlap by 40-60% of the narrower one's width: partial
         # occlusion both before and after the swap, whatever their sizes
-        fp_front, fp_back = _footprint(front), _footprint(back)
+        fp_front, fp_back = front.footprint, back.footprint
         offset = fp_front + fp_back - s.u(0.8, 1.2) * min(fp_front, fp_back)
         partial = (c + s.sign() * offset) / parallax
         # the front object swings outward, the back one inward: 2*swing apart while they cross in

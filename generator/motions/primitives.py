@@ -52,6 +52,12 @@ class Actor:
         """Bounding-sphere radius at the frame-0 scale."""
         return get_shape(self.shape).radius * float(self.scale[0])
 
+    @property
+    def footprint(self) -> float:
+        """Horizontal radius about the vertical axis at the frame-0 scale, whatever the yaw: objects on
+        the ground whose centres are further apart than the sum of their footprints cannot touch."""
+        return float(np.linalg.norm(get_shape(self.shape).vertices[:, :2], axis=1).max() * self.scale[0])
+
     def at(self, frame: int) -> np.ndarray:
         """Position at a frame (a copy)."""
         return self.position[self.scene.frame(frame)].copy()
@@ -209,16 +215,25 @@ class Actor:
         return self
 
     def morph_into(self, shape: str, f0: float, f1: float, ease: str = "smooth") -> "Actor":
-        """Turn into ``shape`` (reference-style cross-scaling; see ObjectTrack.morph)."""
+        """Turn into ``shape`` (reference-style cross-scaling; see ObjectTrack.morph). An object resting
+        on the ground stays on it: its height blends between the two shapes' resting heights."""
         if self.morph_to not in (None, shape):
             raise ValueError("an object morphs into one other shape per clip")
         self.morph_to = shape
-        self._ramp(self.morph, np.float64(1.0), f0, f1, ease)
-        return self
+        return self._morph_ramp(1.0, f0, f1, ease)
 
     def morph_back(self, f0: float, f1: float, ease: str = "smooth") -> "Actor":
-        """Return from ``morph_to`` to the original shape."""
-        self._ramp(self.morph, np.float64(0.0), f0, f1, ease)
+        """Return from ``morph_to`` to the original shape (staying on the ground if resting on it)."""
+        return self._morph_ramp(0.0, f0, f1, ease)
+
+    def _morph_ramp(self, to: float, f0: float, f1: float, ease: str) -> "Actor":
+        a = self.scene.frame(f0)
+        h0, h1 = get_shape(self.shape).half_height, get_shape(self.morph_to).half_height
+        rest = self.scale * (h0 + (h1 - h0) * self.morph)
+        on_ground = abs(self.position[a, 2] - rest[a]) < 1e-6
+        self._ramp(self.morph, np.float64(to), f0, f1, ease)
+        if on_ground:
+            self.position[a:, 2] = self.scale[a:] * (h0 + (h1 - h0) * self.morph[a:])
         return self
 
     def appear_at(self, frame: float) -> "Actor":
@@ -283,6 +298,11 @@ class Scene:
         """-1.0 or +1.0."""
         return float(self.pick((-1.0, 1.0)))
 
+    def heading(self, spread: float = 60.0) -> np.ndarray:
+        """A random horizontal unit vector within ``spread`` degrees of screen-right or screen-left,
+        so that travel along it reads on screen from this clip's camera."""
+        return turn(self.right * self.sign(), self.u(-spread, spread))
+
     def color(self) -> list[float]:
         """A random RGB colour (fixed palette entries when the ``colors="fixed"`` factor is set)."""
         if self._fixed_colors:
@@ -328,6 +348,17 @@ class Scene:
         camera from the origin (``z=None`` keeps the object's resting height)."""
         p = right * self.right + depth * self.toward_camera
         return (float(p[0]), float(p[1]), z)
+
+
+def turn(d: Sequence[float], degrees: float) -> np.ndarray:
+    """Horizontal vector ``d`` turned counter-clockwise (seen from above) by ``degrees``."""
+    a = np.radians(degrees)
+    return np.array([np.cos(a) * d[0] - np.sin(a) * d[1], np.sin(a) * d[0] + np.cos(a) * d[1], 0.0])
+
+
+def ground(p: Sequence[float]) -> tuple:
+    """Point ``p`` as a target on the ground: x and y kept, z left to the object's resting height."""
+    return (float(p[0]), float(p[1]), None)
 
 
 def _plane_basis(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
