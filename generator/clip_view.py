@@ -139,3 +139,18 @@ def box_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = w * h / area
     return np.nan_to_num(frac, nan=0.0)
+
+
+def zigzags(points: np.ndarray, min_reversals: int = 3, plane_tol: float = 0.3) -> bool:
+    """Does a path ``(T, 3)`` swing from side to side of its start-to-end line at least
+    ``min_reversals`` times, staying within one vertical plane (a spiral does not)?"""
+    h = points[:, :2] - points[0, :2]
+    chord = h[-1]
+    lateral = h - np.outer(h @ chord, chord) / max(float(chord @ chord), 1e-9)
+    axis = lateral[np.argmax(np.linalg.norm(lateral, axis=1))]
+    norm = float(np.linalg.norm(axis))
+    if norm < 1e-9:
+        return False
+    side = lateral @ axis / norm
+    off_plane = float(np.linalg.norm(lateral - np.outer(side, axis / norm), axis=1).max())
+    return sign_changes(np.diff(side), eps=1e-4) >= min_reversals and off_plane < plane_tol

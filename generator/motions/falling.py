@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synta.generator.clip_view import ClipView, max_chord_deviation, monotonic, sign_changes
+from synta.generator.clip_view import ClipView, max_chord_deviation, monotonic, zigzags
 from synta.generator.motions import check, motion
 from synta.generator.motions.primitives import Actor, Scene
 
@@ -70,11 +70,7 @@ def falls_zigzag(v: ClipView) -> bool:
     p = _falls(v)
     if p is None:
         return False
-    h = _horizontal(p)
-    chord = p[-1, :2] - p[0, :2]
-    lateral = h - np.outer(h @ chord, chord) / max(chord @ chord, 1e-9)
-    side = lateral @ lateral[np.argmax(np.linalg.norm(lateral, axis=1))]
-    return sign_changes(np.diff(side), eps=1e-4) >= 3
+    return zigzags(p)
 
 
 @check("falling3")

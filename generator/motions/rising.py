@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synta.generator.clip_view import ClipView, max_chord_deviation, monotonic, sign_changes
+from synta.generator.clip_view import ClipView, max_chord_deviation, monotonic, zigzags
 from synta.generator.motions import check, motion
 from synta.generator.motions.primitives import Scene
 
@@ -70,11 +70,7 @@ def rises_zigzag(v: ClipView) -> bool:
     r = _rises(v)
     if r is None:
         return False
-    p = r[1]
-    chord = p[-1, :2] - p[0, :2]
-    lateral = _horizontal(p) - np.outer(_horizontal(p) @ chord, chord) / max(chord @ chord, 1e-9)
-    side = lateral @ (lateral[np.argmax(np.linalg.norm(lateral, axis=1))])
-    return sign_changes(np.diff(side), eps=1e-4) >= 3
+    return zigzags(r[1])
 
 
 @check("rising3")
