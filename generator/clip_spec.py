@@ -21,6 +21,12 @@ def _arr(values: Any, dtype: Any = float) -> np.ndarray:
     return np.round(arr, DECIMALS) if dtype is float else arr
 
 
+def clip_stem(fine: str, camera: str, clip_id: int) -> str:
+    """The reference's file stem of a clip: ``<folder>/<folder><n>[_front]_id_<k>``."""
+    folder = fine.rstrip("0123456789")
+    return f"{folder}/{fine}{'_front' if camera == 'front' else ''}_id_{clip_id}"
+
+
 @dataclass
 class ObjectTrack:
     """One object and its per-frame tracks (``T`` = number of frames).
@@ -135,9 +141,7 @@ class ClipSpec:
     @property
     def stem(self) -> str:
         """Dataset-relative path without extension: ``orbiting/orbiting3_front_id_7``."""
-        folder = self.fine.rstrip("0123456789")
-        rig = "_front" if self.camera.rig == "front" else ""
-        return f"{folder}/{self.fine}{rig}_id_{self.clip_id}"
+        return clip_stem(self.fine, "front" if self.camera.rig == "front" else "orbit", self.clip_id)
 
     def camera_model(self) -> Camera:
         """The pinhole camera at this clip's resolution."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -80,6 +81,72 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
     except KeyError as err:
         raise click.UsageError(err.args[0]) from None
     click.echo(json.dumps(sidecar(clip) if as_sidecar else clip.to_dict()))
+
+
+@cli.command()
+@click.option("--n", "n", default=10000, show_default=True, type=click.IntRange(1),
+              help="Total clips, spread evenly over the selected classes (and cameras).")
+@click.option("--classes", multiple=True, metavar="NAMES",
+              help="Coarse or fine classes by name or id, comma-separated or repeated (default: all).")
+@click.option("--set", "set_id", type=click.Choice(["1", "2"]), help="Only the fine classes of one set.")
+@click.option("--camera", type=click.Choice(["orbit", "front", "both"]), default="both", show_default=True)
+@click.option("--background", type=click.Choice(["plain", "realistic"]), default="realistic", show_default=True)
+@click.option("--backgrounds", "backgrounds_dir", type=click.Path(path_type=Path),
+              help="Folder of scene images for --background realistic (default: the shipped 2 x 10).")
+@click.option("--objects", default="set", show_default=True,
+              help="Shape pool: set, shared, legacy, or one shape name.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Global dataset seed.")
+@click.option("--engine", type=click.Choice(["auto", "workbench", "cycles", "eevee"]), default="auto",
+              show_default=True, help="auto: eevee with a GPU, else workbench.")
+@click.option("--samples", default=16, show_default=True, type=click.IntRange(1), help="Cycles/EEVEE samples.")
+@click.option("--no-denoise", is_flag=True, help="Cycles: turn OpenImageDenoise off.")
+@click.option("--resolution", default="256", show_default=True,
+              help="WxH, or a short side for 16:9 (256 -> 456x256).")
+@click.option("--fps", type=click.IntRange(1), help="Frame rate (default: the native 24; durations are kept).")
+@click.option("--workers", type=click.IntRange(1), help="Render processes (default: all cores).")
+@click.option("--num-shards", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--shard-id", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--out", default="synta_data", show_default=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the plan (one line per clip) and an estimate; render nothing.")
+@click.option("--merge", is_flag=True, help="Index a dataset rendered in shards: rebuild manifest.csv and splits/.")
+def render(n: int, classes: tuple[str, ...], set_id: str | None, camera: str, background: str,
+           backgrounds_dir: Path | None, objects: str, seed: int, engine: str, samples: int, no_denoise: bool,
+           resolution: str, fps: int | None, workers: int | None, num_shards: int, shard_id: int, out: Path,
+           dry_run: bool, merge: bool) -> None:
+    """Render a Syn-TA dataset with Blender (resumable: rerun the same command to finish it)."""
+    import os
+
+    from synta.generator.render.backgrounds import BackgroundError
+    from synta.generator.render.run import RenderConfig, merge_dataset, parse_resolution, render_dataset
+    from synta.generator.render.worker import FatalRenderError
+
+    try:
+        if merge:
+            raise SystemExit(merge_dataset(out, echo=click.echo))
+        cfg = RenderConfig(
+            out=out, n=n, classes=[c for item in classes for c in item.split(",") if c.strip()],
+            set_id=int(set_id) if set_id else None, camera=camera, background=background,
+            backgrounds=backgrounds_dir, objects=objects, seed=seed, engine=engine, samples=samples,
+            denoise=not no_denoise, resolution=parse_resolution(resolution), fps=fps,
+            workers=workers or os.cpu_count() or 1, num_shards=num_shards, shard_id=shard_id)
+        _check_objects(objects)
+        code = render_dataset(cfg, dry_run=dry_run, echo=click.echo)
+    except (ValueError, BackgroundError) as err:
+        raise click.UsageError(str(err)) from None
+    except KeyError as err:
+        raise click.UsageError(err.args[0]) from None
+    except OSError as err:
+        raise click.UsageError(str(err)) from None
+    except FatalRenderError as err:
+        raise click.ClickException(f"rendering stopped: {err}") from None
+    raise SystemExit(code)
+
+
+def _check_objects(objects: str) -> None:
+    from synta.generator.shapes import shape_names, shape_pool
+
+    if objects != "set" and objects not in shape_names():
+        shape_pool(objects)  # raises KeyError naming the valid pools
 
 
 def main(argv: list[str] | None = None) -> None:

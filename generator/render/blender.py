@@ -1,0 +1,282 @@
+"""Blender backend: turn a ClipSpec into an H.264 MP4 and nothing else.
+
+This is the only module that imports ``bpy``. It decides no content: every position, colour, opacity,
+morph, light and camera pose comes from the ClipSpec. Each call resets Blender to an empty factory scene,
+builds the clip and renders straight to video with Blender's FFmpeg writer (no PNG round trip).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from synta.generator.annotations import euler_xyz
+from synta.generator.clip_spec import ClipSpec, LightSpec, ObjectTrack
+from synta.generator.render.options import RenderOptions
+from synta.generator.shapes import get_shape
+
+ENGINE_IDS = {"workbench": "BLENDER_WORKBENCH", "cycles": "CYCLES", "eevee": "BLENDER_EEVEE"}
+LINEAR, CONSTANT = 1, 0  # Keyframe.interpolation enum values
+# Material looks after the reference: "glossy" ~ its GlossyMix (two glossy BSDFs, Fresnel-mixed),
+# "metallic" ~ its glistening Principled BSDF (metallic 0.9, roughness 0.6).
+MATERIALS = {"glossy": {"metallic": 0.6, "roughness": 0.25}, "metallic": {"metallic": 0.9, "roughness": 0.6}}
+SMOOTH_ANGLE = np.radians(35.0)  # edges sharper than this stay sharp (cube, pyramid); curved faces shade smooth
+
+
+def render_clip(spec: ClipSpec, out_path: Path, options: RenderOptions) -> None:
+    """Render ``spec`` to ``out_path`` (an .mp4 path; the file is written by Blender's FFmpeg writer)."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    _setup_output(scene, spec, options, out_path)
+    _setup_world(scene, spec, options)
+    cam = _add_camera(scene, spec)
+    _add_background(scene, spec, options, cam)
+    for light in spec.lights:
+        _add_light(scene, light)
+    for track in spec.objects:
+        _add_object(scene, track, options)
+    bpy.ops.render.render(animation=True)
+    _purge()
+
+
+# -- scene setup ------------------------------------------------------------------------------------
+
+def _setup_output(scene, spec: ClipSpec, options: RenderOptions, out_path: Path) -> None:
+    r = scene.render
+    r.engine = ENGINE_IDS[options.engine]
+    r.resolution_x, r.resolution_y = spec.resolution
+    r.resolution_percentage = 100
+    r.fps, r.fps_base = spec.fps, 1.0
+    scene.frame_start, scene.frame_end = 1, spec.num_frames
+    r.use_stamp = False
+    r.film_transparent = False
+    scene.view_settings.view_transform = "Standard"  # colours in the spec map to pixels without a filmic curve
+    r.image_settings.media_type = "VIDEO"
+    r.image_settings.file_format = "FFMPEG"
+    r.ffmpeg.format = "MPEG4"
+    r.ffmpeg.codec = "H264"
+    r.ffmpeg.constant_rate_factor = "HIGH"
+    r.ffmpeg.gopsize = 12
+    r.ffmpeg.use_max_b_frames = True
+    r.ffmpeg.max_b_frames = 0  # simple, deterministic stream
+    r.use_file_extension = False
+    r.filepath = str(out_path)
+    if options.threads:
+        r.threads_mode, r.threads = "FIXED", options.threads
+    if options.engine == "cycles":
+        scene.cycles.device = options.device
+        scene.cycles.samples = options.samples
+        scene.cycles.use_denoising = options.denoise
+        scene.cycles.seed = spec.seed % (2**31)
+        scene.cycles.max_bounces = 4
+    elif options.engine == "eevee":
+        scene.eevee.taa_render_samples = options.samples
+    else:
+        shading = scene.display.shading
+        shading.light = "STUDIO"
+        shading.color_type = "TEXTURE"  # material colours, and the image of textured grounds/backdrops
+        shading.show_shadows = True
+        shading.show_specular_highlight = True
+        shading.background_type = "WORLD"
+        scene.display.shadow_focus = 0.6
+        sun = next((light for light in spec.lights if light.kind == "SUN"), None)
+        if sun is not None:  # Workbench ignores lights; aim its shadow like the key light
+            scene.display.light_direction = euler_xyz(np.array([sun.rotation]))[0] @ np.array([0.0, 0.0, 1.0])
+
+
+def _setup_world(scene, spec: ClipSpec, options: RenderOptions) -> None:
+    world = bpy.data.worlds.new("world")
+    scene.world = world
+    color = _mean_image_color(options, spec) if spec.background.kind == "realistic" else spec.background.color
+    world.color = color
+    world.use_nodes = True
+    bg = world.node_tree.nodes.get("Background")
+    bg.inputs["Color"].default_value = (*color, 1.0)
+    bg.inputs["Strength"].default_value = 1.0
+
+
+def _add_camera(scene, spec: ClipSpec):
+    cam_data = bpy.data.cameras.new("camera")
+    cam_data.lens = spec.camera.lens_mm
+    cam_data.sensor_width = spec.camera.sensor_mm
+    cam_data.sensor_fit = "HORIZONTAL"
+    cam_data.clip_end = 5000.0
+    cam = bpy.data.objects.new("camera", cam_data)
+    scene.collection.objects.link(cam)
+    rot = spec.camera_model().rotation()  # rows: right, down, forward (OpenCV)
+    m = np.eye(4)
+    m[:3, 0], m[:3, 1], m[:3, 2] = rot[0], -rot[1], -rot[2]  # Blender: x right, y up, looking down -z
+    m[:3, 3] = spec.camera.position
+    cam.matrix_world = m.T.tolist()  # mathutils takes rows
+    scene.camera = cam
+    return cam
+
+
+def _add_light(scene, light: LightSpec) -> None:
+    data = bpy.data.lights.new(light.kind.lower(), light.kind)
+    data.energy = light.energy
+    data.color = light.color
+    data.use_shadow = light.shadow
+    if light.kind == "AREA":
+        data.size = 2.0
+    obj = bpy.data.objects.new(light.kind.lower(), data)
+    obj.location = light.position
+    obj.rotation_euler = light.rotation
+    scene.collection.objects.link(obj)
+
+
+# -- background -------------------------------------------------------------------------------------
+
+def _add_background(scene, spec: ClipSpec, options: RenderOptions, cam) -> None:
+    """A ground plane (orbit rigs) or a vertical backdrop behind the action (front rig), covering the
+    camera's view, plain-coloured or textured with the clip's scene image."""
+    bg = spec.background
+    view = spec.camera.position - spec.camera.target
+    if bg.surface == "ground":
+        origin, normal = np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
+        u = np.array([1.0, 0.0, 0.0])
+    else:
+        flat = np.array([view[0], view[1], 0.0]) / np.linalg.norm(view[:2])
+        # just behind the furthest point any object reaches, seen along the view
+        depth = max(float(np.max((spec.camera.target[:2] - tr.position[:, :2]) @ flat[:2]))
+                    + get_shape(tr.shape).radius * float(tr.scale.max()) for tr in spec.objects)
+        origin = spec.camera.target - flat * (max(depth, 0.0) + 3.0)
+        normal, u = flat, np.cross(np.array([0.0, 0.0, 1.0]), flat)
+    v = np.cross(normal, u)
+    lo, hi = _view_footprint(spec, origin, normal, u, v)
+    corners = [origin + u * a + v * b for a, b in ((lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1]))]
+    mesh = bpy.data.meshes.new("background")
+    mesh.from_pydata([tuple(c) for c in corners], [], [(0, 1, 2, 3)])
+    uv = mesh.uv_layers.new(name="UVMap")
+    size = hi - lo
+    # cover-crop the (square or any-aspect) image onto the rectangle, keeping the image's proportions
+    sx, sy = (1.0, size[1] / size[0]) if size[0] >= size[1] else (size[0] / size[1], 1.0)
+    for loop, (a, b) in zip(uv.data, ((0, 0), (1, 0), (1, 1), (0, 1))):
+        loop.uv = (0.5 + (a - 0.5) * sx, 0.5 + (b - 0.5) * sy)
+    obj = bpy.data.objects.new("background", mesh)
+    scene.collection.objects.link(obj)
+    mat = bpy.data.materials.new("background")
+    mat.use_nodes = True
+    nodes = mat.node_tree.nodes
+    bsdf = nodes.get("Principled BSDF")
+    bsdf.inputs["Roughness"].default_value = 1.0
+    mat.roughness, mat.metallic = 1.0, 0.0
+    if bg.kind == "realistic":
+        tex = nodes.new("ShaderNodeTexImage")
+        tex.image = bpy.data.images.load(options.image(bg.image_list, bg.image), check_existing=True)
+        mat.node_tree.links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
+        nodes.active = tex  # Workbench's texture colour mode shows the active image node
+        mat.diffuse_color = (*_mean_image_color(options, spec), 1.0)
+    else:
+        bsdf.inputs["Base Color"].default_value = (*bg.color, 1.0)
+        mat.diffuse_color = (*bg.color, 1.0)
+    mesh.materials.append(mat)
+
+
+def _view_footprint(spec: ClipSpec, origin, normal, u, v) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds, in (u, v) plane coordinates, of where the camera's view meets the plane (with a margin;
+    rays that miss or meet it very far away are clamped so the plane stays finite)."""
+    cam = spec.camera_model()
+    w, h = spec.resolution
+    k_inv = np.linalg.inv(cam.intrinsics())
+    rot = cam.rotation()
+    dist = float(np.linalg.norm(spec.camera.position - spec.camera.target))
+    far = 6.0 * dist
+    pts = []
+    for px in ((0, 0), (w, 0), (w, h), (0, h), (w / 2, 0), (w / 2, h), (0, h / 2), (w, h / 2)):
+        ray = rot.T @ (k_inv @ np.array([px[0], px[1], 1.0]))
+        ray /= np.linalg.norm(ray)
+        denom = float(ray @ normal)
+        t = float((origin - spec.camera.position) @ normal) / denom if abs(denom) > 1e-9 else -1.0
+        if t <= 0 or t > far:
+            t = far  # the ray misses or grazes the plane: project its far point onto the plane
+        p = spec.camera.position + t * ray
+        p = p - ((p - origin) @ normal) * normal
+        pts.append([(p - origin) @ u, (p - origin) @ v])
+    pts = np.asarray(pts)
+    margin = 0.1 * (pts.max(0) - pts.min(0)) + 1.0
+    return pts.min(0) - margin, pts.max(0) + margin
+
+
+def _mean_image_color(options: RenderOptions, spec: ClipSpec) -> list[float]:
+    img = bpy.data.images.load(options.image(spec.background.image_list, spec.background.image),
+                               check_existing=True)
+    px = np.empty(len(img.pixels), dtype=np.float32)
+    img.pixels.foreach_get(px)
+    return [float(c) for c in px.reshape(-1, 4)[:, :3].mean(0)]
+
+
+# -- objects ----------------------------------------------------------------------------------------
+
+def _add_object(scene, track: ObjectTrack, options: RenderOptions) -> None:
+    """The object as one mesh object, or two while it morphs (old shape scaled by 1 - m, new by m)."""
+    mat = _object_material(track)
+    parts = [(track.shape, 1.0 - track.morph)]
+    if track.morph_to:
+        parts.append((track.morph_to, track.morph))
+    for shape_name, share in parts:
+        obj = bpy.data.objects.new(f"object{track.id}_{shape_name}", _mesh(shape_name))
+        obj.data.materials.append(mat)
+        scene.collection.objects.link(obj)
+        scale = track.scale * share
+        shown = track.exists & (scale > 1e-4) & (track.opacity > 1e-3)
+        _animate(obj, "location", track.position)
+        _animate(obj, "rotation_euler", track.rotation)
+        _animate(obj, "scale", np.repeat(np.maximum(scale, 1e-4)[:, None], 3, axis=1))
+        _animate(obj, "hide_render", (~shown).astype(float)[:, None], CONSTANT)
+
+
+def _object_material(track: ObjectTrack):
+    mat = bpy.data.materials.new(f"object{track.id}")
+    look = MATERIALS[track.material]
+    mat.metallic, mat.roughness = look["metallic"], look["roughness"]
+    mat.use_nodes = True
+    bsdf = mat.node_tree.nodes.get("Principled BSDF")
+    bsdf.inputs["Metallic"].default_value = look["metallic"]
+    bsdf.inputs["Roughness"].default_value = look["roughness"]
+    rgba = np.concatenate([track.color, track.opacity[:, None]], axis=1)
+    _animate(mat, "diffuse_color", rgba)  # Workbench reads the viewport colour (with alpha)
+    _animate(mat.node_tree, 'nodes["Principled BSDF"].inputs["Base Color"].default_value', rgba[:, :3])
+    if (track.opacity < 1.0).any():
+        _animate(mat.node_tree, 'nodes["Principled BSDF"].inputs["Alpha"].default_value', track.opacity[:, None])
+        mat.surface_render_method = "BLENDED"
+    return mat
+
+
+def _mesh(shape_name: str):
+    existing = bpy.data.meshes.get(f"shape_{shape_name}")
+    if existing is not None:
+        return existing
+    shape = get_shape(shape_name)
+    mesh = bpy.data.meshes.new(f"shape_{shape_name}")
+    mesh.from_pydata(shape.vertices.tolist(), [], shape.faces.tolist())
+    mesh.shade_smooth()
+    mesh.set_sharp_from_angle(angle=SMOOTH_ANGLE)
+    mesh.update()
+    return mesh
+
+
+def _animate(datablock, path: str, values: np.ndarray, interpolation: int = LINEAR) -> None:
+    """Key every frame of ``values`` (T, C) on ``datablock.<path>[c]`` in one call per channel."""
+    if datablock.animation_data is None:
+        datablock.animation_data_create()
+    if datablock.animation_data.action is None:
+        datablock.animation_data.action = bpy.data.actions.new(f"{datablock.name}_action")
+    action = datablock.animation_data.action
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    frames = np.arange(1, n + 1, dtype=float)
+    for c in range(values.shape[1]):
+        fc = action.fcurve_ensure_for_datablock(datablock, path, index=c)
+        fc.keyframe_points.add(n)
+        co = np.empty(2 * n)
+        co[0::2], co[1::2] = frames, values[:, c]
+        fc.keyframe_points.foreach_set("co", co)
+        fc.keyframe_points.foreach_set("interpolation", [interpolation] * n)
+        fc.update()
+
+
+def _purge() -> None:
+    """Drop orphan data so a long-lived worker does not grow from clip to clip."""
+    bpy.data.orphans_purge(do_local_ids=True, do_linked_ids=True, do_recursive=True)

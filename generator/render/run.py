@@ -1,0 +1,218 @@
+"""``synta render``: plan a dataset, skip what is finished, render the rest in parallel, index it."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable
+
+from synta import __version__
+from synta.generator.render.backgrounds import background_lists
+from synta.generator.render.dataset import check_dataset_json, read_finished, write_atomic, write_index
+from synta.generator.render.options import RenderOptions
+from synta.generator.render.plan import ClipJob, plan_dataset, select_classes, shard
+from synta.generator.render.worker import Task, run_pool
+
+ENGINES = ("auto", "workbench", "cycles", "eevee")
+RECYCLE_EVERY = 40  # clips per worker process before it is replaced
+# Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
+# (benchmarks/render_throughput.py); only used for the --dry-run estimate.
+COST = {"workbench": (0.35, 1.5), "cycles": (18.0, 2.0), "eevee": (0.3, 3.0)}
+
+
+@dataclass
+class RenderConfig:
+    """Every option of ``synta render`` (see its --help)."""
+
+    out: Path
+    n: int = 10000
+    classes: list[str] = field(default_factory=list)
+    set_id: int | None = None
+    camera: str = "both"
+    background: str = "realistic"
+    backgrounds: Path | None = None
+    objects: str = "set"
+    seed: int = 0
+    engine: str = "auto"
+    samples: int = 16
+    denoise: bool = True
+    resolution: tuple[int, int] = (456, 256)
+    fps: int | None = None
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    num_shards: int = 1
+    shard_id: int = 0
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """``"456x256"``, or ``"256"``: that short side at 16:9 (width rounded to even, as H.264 needs)."""
+    try:
+        if "x" in text.lower():
+            w, h = (int(v) for v in text.lower().split("x"))
+        else:
+            h = int(text)
+            w = 2 * round(h * 16 / 9 / 2)
+    except ValueError:
+        raise ValueError(f"--resolution must look like 456x256 or 256, got {text!r}") from None
+    if w < 16 or h < 16 or w % 2 or h % 2:
+        raise ValueError(f"--resolution needs even sizes of at least 16 pixels, got {w}x{h}")
+    return w, h
+
+
+def gpu_available() -> bool:
+    """A CUDA device node is present (the cheap test; Blender itself decides which device it uses)."""
+    return any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+def resolve_engine(engine: str) -> tuple[str, str]:
+    """The engine to use and a sentence saying why."""
+    if engine != "auto":
+        return engine, f"engine: {engine}"
+    if gpu_available():
+        return "eevee", "engine auto: eevee (a GPU is present)"
+    return "workbench", "engine auto: workbench (no GPU found; --engine cycles renders path-traced on CPU)"
+
+
+class Progress:
+    """A one-line progress bar on stderr: clips done, rate and time left."""
+
+    def __init__(self, total: int, stream: Any = sys.stderr) -> None:
+        self.total, self.done, self.failed, self.stream = total, 0, 0, stream
+        self.start, self.last = time.monotonic(), 0.0
+
+    def update(self, ok: bool) -> None:
+        self.done += 1
+        self.failed += not ok
+        now = time.monotonic()
+        if now - self.last < 1.0 and self.done < self.total:
+            return
+        self.last = now
+        rate = self.done / max(now - self.start, 1e-9)
+        eta = (self.total - self.done) / rate if rate else 0.0
+        bar = "#" * int(30 * self.done / max(self.total, 1))
+        end = "\n" if self.done == self.total or not self.stream.isatty() else "\r"
+        self.stream.write(f"[{bar:<30}] {self.done}/{self.total} clips  {rate * 3600:.0f} clips/h  "
+                          f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}"
+                          + (f"  {self.failed} failed" if self.failed else "") + end)
+        self.stream.flush()
+
+
+def _spec_args(cfg: RenderConfig) -> dict[str, Any]:
+    args: dict[str, Any] = {"seed": cfg.seed, "background": cfg.background, "objects": cfg.objects,
+                            "resolution": cfg.resolution}
+    if cfg.fps:
+        args["fps"] = cfg.fps
+    return args
+
+
+def _description(cfg: RenderConfig, engine: str, jobs: list[ClipJob], lists) -> dict[str, Any]:
+    dataset = {"n": cfg.n, "classes": sorted({j.fine.name for j in jobs}), "camera": cfg.camera,
+               "background": cfg.background, "background_images": lists, "objects": cfg.objects,
+               "seed": cfg.seed, "resolution": list(cfg.resolution), "fps": cfg.fps, "engine": engine,
+               "samples": cfg.samples if engine != "workbench" else None,
+               "denoise": cfg.denoise if engine == "cycles" else None}
+    return {"dataset": dataset, "num_clips": len(jobs), "command": sys.argv,
+            "versions": {"synta": __version__, "bpy": version("bpy"),
+                         "python": sys.version.split()[0]},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def estimate_seconds(jobs: list[ClipJob], cfg: RenderConfig, engine: str, workers: int) -> float:
+    """A rough wall-clock estimate for rendering ``jobs``."""
+    per_mpx, per_clip = COST[engine]
+    mpx = cfg.resolution[0] * cfg.resolution[1] / 1e6
+    fps_scale = (cfg.fps or 24) / 24
+    total = sum(j.fine.frames * fps_scale * per_mpx * mpx + per_clip for j in jobs)
+    parallel = 1 if engine == "cycles" else max(1, min(workers, os.cpu_count() or 1))
+    return total / parallel
+
+
+def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str], None] = print) -> int:
+    """Run ``synta render``; returns the exit code (0 all done, 1 some clips failed).
+
+    Raises ValueError for bad options, OSError when ``--out`` is unusable, FatalRenderError when the
+    disk fills up or becomes unwritable mid-run.
+    """
+    fine = select_classes(cfg.classes, cfg.set_id)
+    everything = plan_dataset(cfg.n, fine, cfg.camera)
+    jobs = shard(everything, cfg.num_shards, cfg.shard_id)
+    engine, why = resolve_engine(cfg.engine)
+    if cfg.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {cfg.workers}")
+    lists = background_lists(cfg.backgrounds) if cfg.background == "realistic" else None
+    todo = [j for j in jobs if read_finished(cfg.out, j) is None] if cfg.out.exists() else jobs
+    if dry_run:
+        for j in jobs:
+            echo(f"{j.stem}.mp4  {j.split}  {j.camera}  {'todo' if j in todo else 'done'}")
+        eta = estimate_seconds(todo, cfg, engine, cfg.workers)
+        echo(f"{len(jobs)} clips ({len(todo)} to render, {len(jobs) - len(todo)} finished) of "
+             f"{len(everything)} in the dataset; {why}; {cfg.workers} workers; "
+             f"estimated {time.strftime('%H:%M:%S', time.gmtime(eta))} (rough)")
+        return 0
+
+    _check_writable(cfg.out)
+    check_dataset_json(cfg.out, _description(cfg, engine, everything, lists))
+    workers = min(cfg.workers, max(len(todo), 1))
+    echo(f"{why}; {len(todo)} of {len(jobs)} clips to render" + (f" with {workers} workers" if todo else ""))
+    partial = cfg.out / ".partial" / f"shard{cfg.shard_id}"
+    shutil.rmtree(partial, ignore_errors=True)  # left by a killed run of this shard
+    partial.mkdir(parents=True)
+    options = RenderOptions(
+        engine=engine, samples=cfg.samples, denoise=cfg.denoise, device="GPU" if gpu_available() else "CPU",
+        background_images=tuple((k, tuple(v)) for k, v in (lists or {}).items()),
+        threads=max(1, (os.cpu_count() or 1) // workers))
+    progress = Progress(len(todo))
+    result = run_pool([Task(j, _spec_args(cfg), str(cfg.out), str(partial)) for j in todo], options,
+                      cfg.workers, RECYCLE_EVERY, lambda task, ok: progress.update(ok))
+    shutil.rmtree(partial, ignore_errors=True)
+    with contextlib.suppress(OSError):  # other shards may still be using it
+        partial.parent.rmdir()
+    failures = cfg.out / f"failures{'' if cfg.num_shards == 1 else f'.shard{cfg.shard_id}'}.txt"
+    if result.failures:
+        write_atomic(failures, "".join(f"{stem}\t{err.splitlines()[0]}\n" for stem, err in result.failures.items()))
+        echo(f"{len(result.failures)} clips failed; see {failures}")
+    else:
+        failures.unlink(missing_ok=True)
+    if cfg.num_shards == 1:
+        index_dataset(cfg.out, everything, echo)
+    else:
+        echo(f"shard {cfg.shard_id}/{cfg.num_shards} done; when every shard is, run: "
+             f"synta render --merge --out {cfg.out}")
+    return 1 if result.failures else 0
+
+
+def index_dataset(out: Path, jobs: list[ClipJob], echo: Callable[[str], None] = print) -> int:
+    """Write manifest.csv and the split files for the finished clips of ``jobs``; returns missing count."""
+    finished = [(j, sc) for j in jobs if (sc := read_finished(out, j)) is not None]
+    write_index(out, finished)
+    missing = len(jobs) - len(finished)
+    echo(f"{out}: {len(finished)} of {len(jobs)} clips finished" + (f", {missing} missing" if missing else "")
+         + "; wrote manifest.csv and splits/")
+    return missing
+
+
+def merge_dataset(out: Path, echo: Callable[[str], None] = print) -> int:
+    """``synta render --merge``: index a dataset rendered in shards (from its dataset.json)."""
+    import json
+
+    try:
+        d = json.loads((out / "dataset.json").read_text())["dataset"]
+    except (OSError, ValueError, KeyError):
+        raise ValueError(f"{out} has no readable dataset.json (was it made by synta render?)") from None
+    jobs = plan_dataset(d["n"], select_classes(d["classes"]), d["camera"])
+    return 1 if index_dataset(out, jobs, echo) else 0
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise OSError(f"cannot write to --out {out}: {err.strerror}") from None
+

@@ -1,0 +1,183 @@
+"""``synta render`` end to end with real Blender renders (tiny: 64x36 pixels, a few clips)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from synta.generator import sample_clip, sidecar
+from synta.generator.checks import check
+
+pytestmark = pytest.mark.blender
+SYNTA = Path(sys.executable).with_name("synta")
+TINY = ["--resolution", "36", "--background", "plain", "--workers", "2"]
+
+
+def synta(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SYNTA), *args], capture_output=True, text=True, timeout=600, **kw)
+
+
+def frames(path: Path) -> np.ndarray:
+    with av.open(str(path)) as c:
+        return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+
+
+def clips(out: Path) -> list[str]:
+    return sorted(str(p.relative_to(out).with_suffix("")) for p in out.glob("*/*.json"))
+
+
+def assert_valid_dataset(out: Path, expected: int, background: str = "plain") -> None:
+    stems = clips(out)
+    assert len(stems) == expected
+    for stem in stems:
+        sc = json.loads((out / f"{stem}.json").read_text())
+        video = frames(out / f"{stem}.mp4")
+        assert video.shape == (sc["num_frames"], sc["resolution"][1], sc["resolution"][0], 3)
+        assert check(sc), f"{stem} does not show its class"
+        camera = "front" if "_front_" in stem else "orbit"
+        spec = sample_clip(sc["fine"]["name"], sc["clip_id"], camera=camera, background=background,
+                           resolution=(64, 36))
+        assert json.loads(json.dumps(sidecar(spec))) == sc, "the sidecar is exactly sidecar(spec)"
+    rows = (out / "manifest.csv").read_text().splitlines()
+    assert len(rows) == expected + 1 and rows[0].startswith("path,split,set,coarse_id")
+    assert not list(out.glob(".partial/*")) and not list(out.rglob("*.tmp-*"))
+
+
+def test_render_small_dataset(tmp_path):
+    out = tmp_path / "ds"
+    r = synta("render", "--n", "6", "--classes", "rising1,orbiting2,teleporting1", "--out", str(out), *TINY)
+    assert r.returncode == 0, r.stderr
+    assert "engine auto: workbench" in r.stdout
+    assert_valid_dataset(out, 6)
+    assert (out / "orbiting/orbiting2_front_id_1.mp4").exists() and (out / "rising/rising1_id_1.json").exists()
+    train = (out / "splits/fine_classes/train_set2_fine.txt").read_text().splitlines()
+    assert train == ["orbiting/orbiting2_id_1.mp4 36", "orbiting/orbiting2_front_id_1.mp4 36"]
+    meta = json.loads((out / "dataset.json").read_text())
+    assert meta["dataset"]["engine"] == "workbench" and meta["num_clips"] == 6
+
+    # a rerun renders nothing; a broken video and a missing sidecar are redone
+    again = synta("render", "--n", "6", "--classes", "rising1,orbiting2,teleporting1", "--out", str(out), *TINY)
+    assert "0 of 6 clips to render" in again.stdout
+    (out / "rising/rising1_id_1.mp4").write_bytes(b"\0" * 100)
+    (out / "teleporting/teleporting1_front_id_1.json").unlink()
+    fixed = synta("render", "--n", "6", "--classes", "rising1,orbiting2,teleporting1", "--out", str(out), *TINY)
+    assert fixed.returncode == 0 and "2 of 6 clips to render" in fixed.stdout
+    assert_valid_dataset(out, 6)
+
+    # a different dataset definition into the same folder is refused
+    other = synta("render", "--n", "2", "--classes", "rising1", "--out", str(out), *TINY)
+    assert other.returncode == 2 and "holds a different dataset" in other.stderr
+
+
+def test_kill_and_resume(tmp_path):
+    out = tmp_path / "ds"
+    args = [str(SYNTA), "render", "--n", "8", "--classes", "falling", "--out", str(out), *TINY]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not (out.exists() and len(clips(out)) >= 2):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = clips(out)
+    assert 2 <= len(done) < 8, "killed mid-run"
+    for stem in done:  # whatever has a sidecar is complete
+        assert len(frames(out / f"{stem}.mp4")) == json.loads((out / f"{stem}.json").read_text())["num_frames"]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert f"{8 - len(done)} of 8 clips to render" in r.stdout
+    assert_valid_dataset(out, 8)
+
+
+def test_two_shards_equal_one_run(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    common = ["--n", "4", "--classes", "rising2,cloning1"]
+    assert synta("render", *common, "--out", str(one), *TINY).returncode == 0
+    for shard in ("0", "1"):
+        r = synta("render", *common, "--out", str(two), "--num-shards", "2", "--shard-id", shard, *TINY)
+        assert r.returncode == 0 and "--merge" in r.stdout
+    assert not (two / "manifest.csv").exists()
+    merged = synta("render", "--merge", "--out", str(two))
+    assert merged.returncode == 0, merged.stderr
+    assert clips(one) == clips(two) and len(clips(one)) == 4
+    for stem in clips(one):
+        assert np.array_equal(frames(one / f"{stem}.mp4"), frames(two / f"{stem}.mp4")), stem
+        assert (one / f"{stem}.json").read_text() == (two / f"{stem}.json").read_text()
+    for rel in ("manifest.csv", "splits/coarse_classes/train_set1_coarse.txt"):
+        assert (one / rel).read_text() == (two / rel).read_text()
+
+
+def _png(path: Path, rgb: tuple[int, int, int], size: int = 32) -> None:
+    """A solid-colour PNG written with the standard library (so the test needs no image package)."""
+    raw = b"".join(b"\0" + bytes(rgb) * size for _ in range(size))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_realistic_background_is_a_counterfactual(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    _png(images / "a_red.png", (200, 30, 30))
+    _png(images / "b_green.png", (30, 200, 30))
+    common = ["--n", "1", "--classes", "expanding1", "--camera", "orbit", "--resolution", "36", "--workers", "1"]
+    plain, real = tmp_path / "plain", tmp_path / "real"
+    assert synta("render", *common, "--background", "plain", "--out", str(plain)).returncode == 0
+    r = synta("render", *common, "--background", "realistic", "--backgrounds", str(images), "--out", str(real))
+    assert r.returncode == 0, r.stderr
+    stem = "expanding/expanding1_id_1"
+    a, b = json.loads((plain / f"{stem}.json").read_text()), json.loads((real / f"{stem}.json").read_text())
+    assert a.pop("factors") != b.pop("factors") and a == b
+    fa, fb = frames(plain / f"{stem}.mp4").astype(int), frames(real / f"{stem}.mp4").astype(int)
+    corner = fb[:, :4, :4]  # the red ground image shows in the corner, the plain grey ground does not
+    assert corner[..., 0].mean() > corner[..., 1].mean() + 40
+    assert np.abs(fa - fb).mean() > 10
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--n", "0"], "0 is not in the range"),
+    (["--n", "-2"], "-2 is not in the range"),
+    (["--n", "many"], "not a valid integer"),
+    (["--classes", "flying"], "unknown fine class 'flying'"),
+    (["--shard-id", "2", "--num-shards", "2"], "--shard-id must be in [0, 1]"),
+    (["--engine", "turbo"], "'turbo' is not one of"),
+    (["--resolution", "big"], "--resolution must look like"),
+    (["--resolution", "15x9"], "even sizes"),
+    (["--workers", "0"], "0 is not in the range"),
+    (["--objects", "teapot"], "unknown shape pool 'teapot'"),
+    (["--backgrounds", "/nonexistent/dir"], "backgrounds folder not found"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, needle):
+    out = tmp_path / "ds"
+    r = synta("render", "--n", "2", "--out", str(out), *args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_backgrounds_that_are_not_images(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "one.jpg").write_text("not a picture")
+    (bad / "two.jpg").write_text("nor this")
+    r = synta("render", "--n", "2", "--out", str(tmp_path / "ds"), "--backgrounds", str(bad))
+    assert r.returncode == 2 and "not a readable image" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_unwritable_out(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = synta("render", "--n", "1", "--classes", "rising1", "--out", str(blocker / "ds"), *TINY)
+    assert r.returncode == 2 and "cannot write to --out" in r.stderr and len(r.stderr.splitlines()) == 1
