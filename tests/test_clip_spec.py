@@ -141,7 +141,10 @@ def test_objects_rest_on_the_ground():
 
 
 def test_spec_layer_never_imports_bpy():
+    backend = ROOT / "generator" / "render" / "blender.py"
     for path in (ROOT / "generator").rglob("*.py"):
+        if path == backend:
+            continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (

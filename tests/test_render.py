@@ -181,3 +181,71 @@ def test_unwritable_out(tmp_path):
     blocker.write_text("")
     r = synta("render", "--n", "1", "--classes", "rising1", "--out", str(blocker / "ds"), *TINY)
     assert r.returncode == 2 and "cannot write to --out" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_opacity_and_colour_tracks_render(tmp_path):
+    out = tmp_path / "ds"
+    r = synta("render", "--n", "2", "--classes", "appearing1,changing_color3", "--camera", "orbit",
+              "--out", str(out), "--resolution", "72", "--background", "plain", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    for stem, first_vs_last in (("appearing/appearing1_id_1", "appears"),
+                                ("changing_color/changing_color3_id_1", "darkens")):
+        sc = json.loads((out / f"{stem}.json").read_text())
+        video = frames(out / f"{stem}.mp4").astype(float)
+        x0, y0, x1, y1 = (int(round(v)) for v in sc["objects"][0]["frames"][-1]["bbox"])
+        first, last = video[0, y0:y1, x0:x1].mean(), video[-1, y0:y1, x0:x1].mean()
+        ground = video[0, :4, :4].mean()
+        if first_vs_last == "appears":  # fully transparent at frame 0: only ground where it will be
+            assert abs(first - ground) < 12 and abs(last - ground) > 12
+        else:  # bright to dark colour
+            assert first > last + 20
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def test_a_clip_whose_worker_dies_is_retried(tmp_path):
+    out = tmp_path / "ds"
+    args = [str(SYNTA), "render", "--n", "3", "--classes", "orbiting1", "--camera", "orbit", "--out", str(out),
+            "--resolution", "36", "--background", "plain", "--workers", "1"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, killed = time.time() + 120, False
+    while not killed and time.time() < deadline:
+        for kid in _children(proc.pid):
+            cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+                time.sleep(1.5)  # let it get into a render
+                os.kill(kid, signal.SIGKILL)
+                killed = True
+                break
+        time.sleep(0.1)
+    stdout, stderr = proc.communicate(timeout=600)
+    assert killed and proc.returncode == 0, stderr
+    assert_valid_dataset(out, 3)
+
+
+def test_disk_full_stops_with_one_line(tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(small)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        r = synta("render", "--n", "12", "--classes", "orbiting", "--out", str(small / "ds"), *TINY)
+        assert r.returncode == 1, r.stdout + r.stderr
+        errors = [line for line in r.stderr.splitlines() if line.startswith("synta: error")]
+        assert len(errors) == 1 and "No space left on device" in errors[0] and "Traceback" not in r.stderr
+        assert not list((small / "ds").rglob("*.tmp-*"))
+        for side in (small / "ds").glob("*/*.json"):  # whatever was finished is whole
+            json.loads(side.read_text())
+    finally:
+        subprocess.run(["umount", str(small)], check=False)

@@ -134,25 +134,26 @@ class Graph:
     def noise(self, vec: Value | None, scale: float, detail: float = 4.0,
               rough: float = 0.5, distort: float = 0.0, seed: float = 0.0,
               kind: str = "FBM", lac: float = 2.0) -> bpy.types.Node:
-        """4-D noise: W carries the seed so every scene gets its own field."""
-        inputs = dict(Scale=scale, Detail=detail, Roughness=rough,
-                      Distortion=distort, W=seed, Lacunarity=lac)
-        if vec is not None:
-            inputs["Vector"] = vec
-        return self.node("ShaderNodeTexNoise", {"noise_dimensions": "4D", "noise_type": kind},
-                         **inputs)
+        """3-D noise; the seed shifts the lookup point (4-D noise with the seed
+        as W would cost about twice as much per shading point)."""
+        if vec is None:
+            vec = self.coord("Generated")
+        if seed:
+            vec = self.vmath("ADD", vec, (seed * 37.1, seed * -19.7, seed * 11.3))
+        return self.node("ShaderNodeTexNoise", {"noise_dimensions": "3D", "noise_type": kind},
+                         Vector=vec, Scale=scale, Detail=detail, Roughness=rough,
+                         Distortion=distort, Lacunarity=lac)
 
     def voronoi(self, vec: Value | None, scale: float, feature: str = "F1",
                 seed: float = 0.0, rand: float = 1.0, metric: str = "EUCLIDEAN",
-                dims: str = "4D") -> bpy.types.Node:
-        inputs = dict(Scale=scale, Randomness=rand)
-        if dims == "4D":
-            inputs["W"] = seed
-        if vec is not None:
-            inputs["Vector"] = vec
+                dims: str = "3D") -> bpy.types.Node:
+        if vec is None:
+            vec = self.coord("Generated")
+        if seed:
+            vec = self.vmath("ADD", vec, (seed * 37.1, seed * -19.7, seed * 11.3))
         return self.node("ShaderNodeTexVoronoi",
                          {"voronoi_dimensions": dims, "feature": feature, "distance": metric},
-                         **inputs)
+                         Vector=vec, Scale=scale, Randomness=rand)
 
     def wave(self, vec: Value | None, scale: float, distort: float = 0.0,
              detail: float = 2.0, kind: str = "BANDS", axis: str = "X",
@@ -284,13 +285,17 @@ def sky(g: Graph, elev: float, azim: float, air: float = 1.0, aerosol: float = 1
         ozone: float = 1.0, disc: bool = False) -> bpy.types.NodeSocket:
     """Physical (multiple scattering) sky.  The disc is off by default because
     a sun lamp gives cleaner shadows at low sample counts."""
+    # Below the horizon repeat the horizon colour: the Nishita ground is dark
+    # and would show as a line where the terrain ends.
+    x, y, z = dirs(g)
+    d = g.vmath("NORMALIZE", g.vec(x, y, g.math("MAXIMUM", z, 0.004)))
     n = g.node("ShaderNodeTexSky", {
         "sky_type": "MULTIPLE_SCATTERING", "sun_elevation": math.radians(elev),
         # Blender's rotation 0 puts the sun at +Y, growing towards +X, which
         # is exactly sun_vector's azimuth, so lamps and sky agree.
         "sun_rotation": math.radians(azim), "air_density": air,
         "aerosol_density": aerosol, "ozone_density": ozone, "sun_disc": disc,
-        "altitude": 100.0})
+        "altitude": 100.0}, Vector=d)
     return out(n, "Color")
 
 
@@ -476,7 +481,7 @@ def smoothstep(a: float, b: float, x: float) -> float:
 def camera(loc: Sequence[float], target: Sequence[float], lens: float = 32.0) -> bpy.types.Object:
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
     cam.data.lens = lens
-    cam.data.clip_end = 20000.0
+    cam.data.clip_end = 100000.0
     cam.location = loc
     cam.rotation_euler = (Vector(target) - Vector(loc)).to_track_quat("-Z", "Y").to_euler()
     bpy.context.scene.collection.objects.link(cam)
@@ -627,7 +632,9 @@ def desert_dunes(rng: random.Random) -> None:
     s = rng.random() * 10
 
     def height(x: float, y: float) -> float:
-        crest = 1.0 - abs(noise.noise((x / 95 + s, y / 170 + 0.3 * fbm(x, y, 300, 2, seed=s), s)))
+        n = noise.noise((x / 95 + s, y / 170 + 0.3 * fbm(x, y, 300, 2, seed=s), s))
+        # Slightly rounded |n|: a knife-edge crest would show the mesh grid.
+        crest = 1.0 - math.sqrt(n * n + 0.0015)
         return 28 * crest ** 2.5 + 10 * fbm(x, y, 260, 4, seed=s + 1) - 10
 
     mat = material("sand", sand)

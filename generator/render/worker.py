@@ -13,6 +13,7 @@ import errno
 import json
 import multiprocessing as mp
 import os
+import shutil
 import time
 import traceback
 from collections import deque
@@ -26,6 +27,7 @@ from synta.generator.render.plan import ClipJob
 
 FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES}
 MAX_ATTEMPTS = 2
+MIN_FREE_BYTES = 4 << 20  # below this a failed video write is taken for a full disk
 
 
 class FatalRenderError(RuntimeError):
@@ -55,6 +57,8 @@ def render_task(task: Task, options: Any) -> float:
     tmp_mp4.unlink(missing_ok=True)
     render_clip(spec, tmp_mp4, options)
     if not video_ok(tmp_mp4, spec.num_frames, spec.resolution):
+        if shutil.disk_usage(task.partial).free < MIN_FREE_BYTES:  # Blender's writer does not say why
+            raise OSError(errno.ENOSPC, "No space left on device", task.partial)
         raise RuntimeError(f"{job.stem}.mp4 does not decode to {spec.num_frames} frames of {spec.resolution}")
     final = Path(task.out) / job.stem
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +96,14 @@ class _Worker:
     conn: Connection
     task: Task | None = None
     done: int = 0  # tasks answered; the worker exits by itself after max_tasks
+
+
+def _receive(conn: Connection) -> tuple[str, Any] | None:
+    """The worker's answer if one is waiting; None if none is, or if the worker died (EOF)."""
+    try:
+        return conn.recv() if conn.poll() else None
+    except (EOFError, OSError):
+        return None
 
 
 @dataclass
@@ -149,12 +161,14 @@ def run_pool(tasks: list[Task], options: Any, workers: int, max_tasks: int,
             for i, w in enumerate(pool):
                 if w.task is None:
                     continue
-                if w.conn.poll():
-                    kind, payload = w.conn.recv()
+                message = _receive(w.conn)
+                if message is not None:
+                    kind, payload = message
                     if kind == "fatal":
                         raise FatalRenderError(payload)
                     finish(w, kind == "ok", payload)
                 elif not w.process.is_alive():
+                    w.process.join()
                     finish(w, False, f"worker died (exit code {w.process.exitcode})")
                     pool[i] = start()
     finally:
