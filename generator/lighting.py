@@ -16,9 +16,9 @@ def default_lights(rng: np.random.Generator) -> list[LightSpec]:
         return float(round(x * rng.uniform(0.9, 1.1), 4))
 
     return [
-        LightSpec("SUN", [11.0, -6.0, 25.0], [_deg(45.0) + j(0.1) - 0.1, 0.0, j(0.3)], j(3.0)),
-        LightSpec("AREA", [-10.0, 3.0, 6.0], [_deg(45.0), 0.0, 0.0], j(300.0)),
-        LightSpec("POINT", [-5.0, -40.0, 3.0], [_deg(20.0), 0.0, 0.0], j(1500.0)),
+        LightSpec("SUN", [11.0, -6.0, 25.0], [_deg(45.0) + j(0.1) - 0.1, 0.0, j(0.3)], j(1.2)),
+        LightSpec("AREA", [-10.0, 3.0, 6.0], [_deg(45.0), 0.0, 0.0], j(40.0)),
+        LightSpec("POINT", [-5.0, -40.0, 3.0], [_deg(20.0), 0.0, 0.0], j(600.0)),
     ]
 
 

@@ -21,6 +21,7 @@ LINEAR, CONSTANT = 1, 0  # Keyframe.interpolation enum values
 # Material looks after the reference: "glossy" ~ its GlossyMix (two glossy BSDFs, Fresnel-mixed),
 # "metallic" ~ its glistening Principled BSDF (metallic 0.9, roughness 0.6).
 MATERIALS = {"glossy": {"metallic": 0.6, "roughness": 0.25}, "metallic": {"metallic": 0.9, "roughness": 0.6}}
+WORLD_LIGHT = 0.35  # world (sky) light strength in Cycles/EEVEE
 SMOOTH_ANGLE = np.radians(35.0)  # edges sharper than this stay sharp (cube, pyramid); curved faces shade smooth
 
 
@@ -93,7 +94,7 @@ def _setup_world(scene, spec: ClipSpec, options: RenderOptions) -> None:
     world.use_nodes = True
     bg = world.node_tree.nodes.get("Background")
     bg.inputs["Color"].default_value = (*color, 1.0)
-    bg.inputs["Strength"].default_value = 1.0
+    bg.inputs["Strength"].default_value = WORLD_LIGHT  # ambient fill under the three lights
 
 
 def _add_camera(scene, spec: ClipSpec):
