@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -22,7 +23,9 @@ ENGINES = ("auto", "workbench", "cycles", "eevee")
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
 # Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
 # (benchmarks/render_throughput.py); only used for the --dry-run estimate.
-COST = {"workbench": (0.35, 1.5), "cycles": (18.0, 2.0), "eevee": (0.3, 3.0)}
+# EEVEE's figure is a guess for GPU hosts (on a CPU it runs ~40 s per megapixel-frame).
+COST = {"workbench": (0.55, 1.5), "cycles": (32.0, 2.0), "eevee": (0.3, 3.0)}
+PARALLEL_EFFICIENCY = 0.8  # measured: two Workbench processes give 1.6x one
 
 
 @dataclass
@@ -128,7 +131,7 @@ def estimate_seconds(jobs: list[ClipJob], cfg: RenderConfig, engine: str, worker
     fps_scale = (cfg.fps or 24) / 24
     total = sum(j.fine.frames * fps_scale * per_mpx * mpx + per_clip for j in jobs)
     parallel = 1 if engine == "cycles" else max(1, min(workers, os.cpu_count() or 1))
-    return total / parallel
+    return total / (1 + (parallel - 1) * PARALLEL_EFFICIENCY)
 
 
 def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str], None] = print) -> int:
@@ -144,10 +147,11 @@ def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str
     if cfg.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {cfg.workers}")
     lists = background_lists(cfg.backgrounds) if cfg.background == "realistic" else None
-    todo = [j for j in jobs if read_finished(cfg.out, j) is None] if cfg.out.exists() else jobs
+    finished = _finished(cfg.out, jobs)
+    todo = [j for j in jobs if j.stem not in finished]
     if dry_run:
         for j in jobs:
-            echo(f"{j.stem}.mp4  {j.split}  {j.camera}  {'todo' if j in todo else 'done'}")
+            echo(f"{j.stem}.mp4  {j.split}  {j.camera}  {'done' if j.stem in finished else 'todo'}")
         eta = estimate_seconds(todo, cfg, engine, cfg.workers)
         echo(f"{len(jobs)} clips ({len(todo)} to render, {len(jobs) - len(todo)} finished) of "
              f"{len(everything)} in the dataset; {why}; {cfg.workers} workers; "
@@ -177,17 +181,29 @@ def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str
         echo(f"{len(result.failures)} clips failed; see {failures}")
     else:
         failures.unlink(missing_ok=True)
+    for stem in result.seconds:  # checked by the worker before it moved the clip into place
+        finished[stem] = json.loads((cfg.out / f"{stem}.json").read_text())
     if cfg.num_shards == 1:
-        index_dataset(cfg.out, everything, echo)
+        index_dataset(cfg.out, everything, echo, finished)
     else:
         echo(f"shard {cfg.shard_id}/{cfg.num_shards} done; when every shard is, run: "
              f"synta render --merge --out {cfg.out}")
     return 1 if result.failures else 0
 
 
-def index_dataset(out: Path, jobs: list[ClipJob], echo: Callable[[str], None] = print) -> int:
-    """Write manifest.csv and the split files for the finished clips of ``jobs``; returns missing count."""
-    finished = [(j, sc) for j in jobs if (sc := read_finished(out, j)) is not None]
+def _finished(out: Path, jobs: list[ClipJob]) -> dict[str, dict[str, Any]]:
+    """Sidecars of the clips of ``jobs`` already finished in ``out``, by stem (each one verified)."""
+    if not out.exists():
+        return {}
+    return {j.stem: sc for j in jobs if (sc := read_finished(out, j)) is not None}
+
+
+def index_dataset(out: Path, jobs: list[ClipJob], echo: Callable[[str], None] = print,
+                  known: dict[str, dict[str, Any]] | None = None) -> int:
+    """Write manifest.csv and the split files for the finished clips of ``jobs`` (``known``: sidecars
+    already verified, by stem; default: verify every clip on disk); returns how many are missing."""
+    known = _finished(out, jobs) if known is None else known
+    finished = [(j, known[j.stem]) for j in jobs if j.stem in known]
     write_index(out, finished)
     missing = len(jobs) - len(finished)
     echo(f"{out}: {len(finished)} of {len(jobs)} clips finished" + (f", {missing} missing" if missing else "")
@@ -197,8 +213,6 @@ def index_dataset(out: Path, jobs: list[ClipJob], echo: Callable[[str], None] = 
 
 def merge_dataset(out: Path, echo: Callable[[str], None] = print) -> int:
     """``synta render --merge``: index a dataset rendered in shards (from its dataset.json)."""
-    import json
-
     try:
         d = json.loads((out / "dataset.json").read_text())["dataset"]
     except (OSError, ValueError, KeyError):
