@@ -134,11 +134,12 @@ def _add_background(scene, spec: ClipSpec, options: RenderOptions, cam) -> None:
     camera's view, plain-coloured or textured with the clip's scene image."""
     bg = spec.background
     view = spec.camera.position - spec.camera.target
+    flat = np.array([view[0], view[1], 0.0]) / np.linalg.norm(view[:2])  # horizontal, towards the camera
     if bg.surface == "ground":
+        # the picture lies with its top edge away from the camera, so the scene reads upright
         origin, normal = np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
-        u = np.array([1.0, 0.0, 0.0])
+        u = np.cross(-flat, normal)
     else:
-        flat = np.array([view[0], view[1], 0.0]) / np.linalg.norm(view[:2])
         # just behind the furthest point any object reaches, seen along the view
         depth = max(float(np.max((spec.camera.target[:2] - tr.position[:, :2]) @ flat[:2]))
                     + get_shape(tr.shape).radius * float(tr.scale.max()) for tr in spec.objects)
