@@ -8,12 +8,16 @@ from pathlib import Path
 import click
 
 from synta import __version__
+from synta.benchmark.data.cli import data
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="synta")
 def cli() -> None:
     """Motion transferability toolkit: the Syn-TA generator and the transfer benchmark."""
+
+
+cli.add_command(data)
 
 
 @cli.command()

@@ -1,0 +1,244 @@
+"""One manifest model for Syn-TA, K400-TA and SSv2-TA: a table of videos plus the dataset's class index.
+
+On disk a manifest is a CSV with the columns of a rendered Syn-TA ``manifest.csv`` (``path, split, set,
+coarse_id, coarse_name, fine_index, fine_name, label, num_frames``, then any extra columns) and, beside it,
+``<name>.classes.json`` with the dataset name, the video root and the class index (so classes without
+videos keep their names and ids). A rendered Syn-TA tree needs no sidecar: its ``manifest.csv`` is read
+directly, with the shipped taxonomy as its class index and the tree as its root.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from synta.benchmark.data.datasets import DatasetInfo, dataset_info
+from synta.benchmark.data.labels import (
+    ClassIndex,
+    FineLabel,
+    FormatError,
+    classes_from_label_files,
+    synta_classes,
+)
+from synta.benchmark.data.splits import SPLITS, check_paths, find_lists, pair_lists, read_list, recover_parents
+
+COLUMNS = ("path", "split", "set", "coarse_id", "coarse_name", "fine_index", "fine_name", "label", "num_frames")
+FORMAT = "synta-manifest/1"
+
+
+@dataclass(frozen=True)
+class Video:
+    """One video (or frame folder) with its split, set, coarse id and within-set fine index.
+
+    ``path`` is relative to the manifest's root unless absolute. ``num_frames`` is known for rendered
+    Syn-TA clips and frame-folder lists, else None. ``extra`` holds further manifest columns (camera, ...).
+    """
+
+    path: str
+    split: str
+    set: int
+    coarse: int
+    fine: int
+    num_frames: int | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Videos of one dataset, where they live, and the dataset's label spaces."""
+
+    dataset: str
+    root: Path
+    classes: ClassIndex
+    videos: tuple[Video, ...]
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    def select(self, split: str | None = None, set_id: int | None = None) -> Manifest:
+        """The videos of one split and/or set (same root and classes)."""
+        kept = tuple(v for v in self.videos
+                     if (split is None or v.split == split) and (set_id is None or v.set == set_id))
+        return replace(self, videos=kept)
+
+    def with_videos(self, videos: Iterable[Video]) -> Manifest:
+        """The same manifest over other videos."""
+        return replace(self, videos=tuple(videos))
+
+    def label(self, video: Video, task: str) -> int:
+        """The video's label for ``task`` (``coarse`` or ``fine``; fine ids are within the video's set)."""
+        return video.coarse if task == "coarse" else video.fine
+
+    def fine_class(self, video: Video) -> FineLabel | None:
+        """The video's fine class, or None if its fine index is outside its set's label space."""
+        try:
+            return self.classes.fine_label(video.set, video.fine)
+        except KeyError:
+            return None
+
+    def resolve(self, video: Video) -> Path:
+        """Absolute location of the video file or frame folder."""
+        return self.root / video.path
+
+    def save(self, path: str | Path) -> None:
+        """Write the CSV to ``path`` and the class index to ``<path stem>.classes.json``, each through a
+        temporary file and a rename (the CSV last: a manifest is complete once it exists)."""
+        path = Path(path)
+        meta = {"format": FORMAT, "dataset": self.dataset, "root": str(self.root.resolve()),
+                "classes": self.classes.to_dict()}
+        write_atomic(classes_path(path), json.dumps(meta, indent=1) + "\n")
+        write_atomic(path, self.to_csv())
+
+    def to_csv(self) -> str:
+        """The video table as CSV text."""
+        extra = list(dict.fromkeys(k for v in self.videos for k in v.extra if k not in COLUMNS))
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([*COLUMNS, *extra])
+        for v in self.videos:
+            fine = self.fine_class(v)
+            coarse_name = self.classes.coarse[v.coarse] if 0 <= v.coarse < len(self.classes.coarse) else ""
+            writer.writerow([v.path, v.split, v.set, v.coarse, coarse_name, v.fine, fine.name if fine else "",
+                             fine.caption if fine else "", "" if v.num_frames is None else v.num_frames,
+                             *(v.extra.get(k, "") for k in extra)])
+        return buf.getvalue()
+
+
+def classes_path(csv_path: str | Path) -> Path:
+    """Where the class index of the manifest ``csv_path`` lives (``x.csv`` → ``x.classes.json``)."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(csv_path.stem + ".classes.json")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(path: str | Path, root: str | Path | None = None) -> Manifest:
+    """Read a manifest CSV (with its ``.classes.json``), or a rendered Syn-TA tree (its folder or its
+    ``manifest.csv``). ``root`` overrides where the videos live.
+
+    Raises ``FileNotFoundError`` or :class:`FormatError` with a one-line message.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "manifest.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"no manifest at {path}")
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    meta_path = classes_path(path)
+    if meta_path.is_file():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise FormatError(f"{meta_path}: not a {FORMAT} class index")
+        dataset, classes, default_root = meta["dataset"], ClassIndex.from_dict(meta["classes"]), Path(meta["root"])
+    elif path.name == "manifest.csv" or (rows and {"camera", "clip_id"} <= set(rows[0])):
+        dataset, classes, default_root = "synta", synta_classes(), path.parent
+    else:
+        raise FormatError(f"{path}: no class index beside it ({meta_path.name}); "
+                          "make manifests with `synta data prepare`")
+    videos = []
+    for lineno, row in enumerate(rows, start=2):
+        try:
+            videos.append(Video(
+                path=row["path"], split=row["split"], set=int(row["set"]), coarse=int(row["coarse_id"]),
+                fine=int(row["fine_index"]), num_frames=int(row["num_frames"]) if row.get("num_frames") else None,
+                extra={k: v for k, v in row.items() if k not in COLUMNS and k is not None}))
+        except (KeyError, TypeError, ValueError) as err:
+            raise FormatError(f"{path}:{lineno}: bad manifest row ({err})") from None
+    return Manifest(dataset, Path(root) if root is not None else default_root, classes, tuple(videos))
+
+
+def manifest_from_splits(dataset: str, splits_dir: str | Path, videos_dir: str | Path | None,
+                         labels_dir: str | Path | None = None, frame_lists: bool = False,
+                         rewrite_root: tuple[str, str] | None = None) -> Manifest:
+    """Build a manifest from the reference's split lists (and, for K400-TA/SSv2-TA, its label CSVs).
+
+    ``splits_dir`` is ``dataset_splits/<dataset>/`` of the reference (or a rendered tree's ``splits/``);
+    ``videos_dir`` the folder the list paths are relative to; ``labels_dir`` the reference's ``labels/``
+    (default: ``<splits_dir>/../../labels``; Syn-TA uses the shipped taxonomy instead). With
+    ``frame_lists`` the EZ-CLIP frame-folder lists are read, their absolute paths mapped by
+    ``rewrite_root=(old, new)``. Raises :class:`FormatError` (naming file and line) or
+    ``FileNotFoundError``.
+    """
+    info = dataset_info(dataset)
+    lists = find_lists(splits_dir, info, frame_lists=frame_lists)
+    if not lists:
+        kind = "frame-folder lists" if frame_lists else "split lists (coarse_classes/, fine_classes/, ...)"
+        raise FileNotFoundError(f"no {info.title} {kind} under {splits_dir}")
+    classes = _classes(info, Path(splits_dir), labels_dir)
+    pairs_by_set: dict[int, list] = {1: [], 2: []}
+    videos = []
+    for split in SPLITS:
+        for s in (1, 2):
+            coarse_file, fine_file = lists.get(("coarse", split, s)), lists.get(("fine", split, s))
+            if coarse_file is None and fine_file is None:
+                continue
+            if coarse_file is None or fine_file is None:
+                have = coarse_file or fine_file
+                raise FileNotFoundError(f"{have} has no {'fine' if fine_file is None else 'coarse'} list to pair with")
+            coarse, fine = read_list(coarse_file, rewrite_root), read_list(fine_file, rewrite_root)
+            check_paths(coarse, info)
+            check_paths(fine, info)
+            pairs = pair_lists(coarse, fine)
+            pairs_by_set[s].extend(pairs)
+            videos.extend(Video(p.path, split, s, p.coarse, p.fine, p.num_frames) for p in pairs)
+    parents = recover_parents(pairs_by_set)  # also checks that each fine class has a single parent
+    if info.name == "synta":
+        _check_synta_parents(classes, pairs_by_set)
+    else:
+        classes = classes.with_parents(parents)
+    root = Path(videos_dir) if videos_dir is not None else Path("/")
+    return Manifest(info.name, root.resolve(), classes, tuple(videos))
+
+
+def _classes(info: DatasetInfo, splits_dir: Path, labels_dir: str | Path | None) -> ClassIndex:
+    if info.name == "synta":
+        return synta_classes()
+    labels = Path(labels_dir) if labels_dir is not None else splits_dir.resolve().parent.parent / "labels"
+    files = [labels / info.label_files[k] for k in ("coarse", 1, 2)]
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"no {info.title} label file {missing[0]} (pass the reference's labels/ folder)")
+    return classes_from_label_files(*files)
+
+
+def _check_synta_parents(classes: ClassIndex, pairs_by_set: dict[int, list]) -> None:
+    """Syn-TA's hierarchy is known: every paired line must agree with the taxonomy."""
+    for s, pairs in pairs_by_set.items():
+        for p in pairs:
+            try:
+                parent = classes.fine_label(s, p.fine).coarse
+            except KeyError:
+                continue  # an out-of-range fine id is for `synta data check` to report
+            if parent != p.coarse:
+                raise FormatError(f"{p.source}: Syn-TA fine class {p.fine} of Set {s} belongs to coarse class "
+                                  f"{parent}, but the coarse list labels this video {p.coarse}")
+
+
+def count_notes(manifest: Manifest) -> list[str]:
+    """Departures from the reference's class counts, and fine classes whose parent is unknown."""
+    info = dataset_info(manifest.dataset)
+    notes = []
+    for task, s in (("coarse", 1), ("fine", 1), ("fine", 2)):
+        got, want = manifest.classes.num_classes(task, s), info.num_classes(task, s)
+        if got != want:
+            what = "coarse" if task == "coarse" else f"fine Set {s}"
+            notes.append(f"{what}: {got} classes, the reference has {want}")
+    orphans = [f"{f.set}/{f.index}" for f in manifest.classes.fine if f.coarse < 0]
+    if orphans:
+        notes.append(f"{len(orphans)} fine classes appear in no list, so their coarse parent is unknown "
+                     f"(set/index: {', '.join(orphans[:5])}{', ...' if len(orphans) > 5 else ''})")
+    return notes
