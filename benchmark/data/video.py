@@ -45,7 +45,27 @@ class VideoInfo:
     height: int
 
 
-class VideoReader:
+class _Reader:
+    """What both readers share: ``info``, ``num_frames`` and use as a context manager."""
+
+    info: VideoInfo
+
+    @property
+    def num_frames(self) -> int:
+        """Frames according to the source (0 when a video gives neither a count nor a duration)."""
+        return self.info.num_frames
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the source (nothing to release by default)."""
+
+
+class VideoReader(_Reader):
     """An open video file. Use as a context manager; ``threads`` > 1 (or 0: FFmpeg decides) turns on
     FFmpeg's frame/slice threads, worth it in the main process but not in loader workers, which already
     keep every core busy. ``max_short_side`` downscales frames during the RGB conversion (swscale, area
@@ -86,17 +106,6 @@ class VideoReader:
         else:
             return 0
         return int(round(seconds * self._rate))
-
-    @property
-    def num_frames(self) -> int:
-        """Frames according to the container (0 when it gives neither a count nor a duration)."""
-        return self.info.num_frames
-
-    def __enter__(self) -> VideoReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the file."""
@@ -255,7 +264,7 @@ def _reason(err: BaseException) -> str:
     return text.splitlines()[0]
 
 
-class FrameFolderReader:
+class FrameFolderReader(_Reader):
     """A folder of JPEG frames (``img_00001.jpg``, ...: 1-based, as in the reference's frame lists)."""
 
     def __init__(self, path: str | Path, num_frames: int | None = None, template: str = FRAME_TEMPLATE,
@@ -265,18 +274,7 @@ class FrameFolderReader:
             raise DecodeError(self.path, "no such frame folder")
         self.template, self.first = template, first
         count = num_frames if num_frames else sum(1 for _ in self.path.glob("*.jpg"))
-        self.info = VideoInfo(count, 0.0, 0, 0)
-
-    @property
-    def num_frames(self) -> int:
-        """Frames in the folder (as listed, else counted)."""
-        return self.info.num_frames
-
-    def __enter__(self) -> FrameFolderReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
+        self.info = VideoInfo(count, 0.0, 0, 0)  # frames as listed, else counted
 
     def read(self, indices: Sequence[int]) -> np.ndarray:
         """Frames ``indices`` (0-based) as uint8 RGB, shape ``(len(indices), H, W, 3)``."""
