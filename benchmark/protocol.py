@@ -1,0 +1,87 @@
+"""The transfer protocol (DESIGN §4): tasks, set directions and the label spaces a model is scored on.
+
+Every dataset has two disjoint sets of fine classes that both cover every coarse class. A *direction*
+trains on Set A's train videos and evaluates on Set A's val videos (the known contexts) and on Set B's val
+videos (the unknown contexts):
+
+- ``coarse`` (CoarseMotion-KC/UC): labels are the coarse classes, the same label space for both sets.
+- ``fine`` (FineMotion-K/U): labels are Set A's fine classes; the unknown set's videos can only be scored
+  among Set B's fine captions, which needs a model that classifies by text. Unimodal models report fine K
+  only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synta.benchmark.data.labels import ClassIndex
+
+TASKS = ("coarse", "fine")
+DATASETS = ("synta", "k400-ta", "ssv2-ta")
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    """The classes a model scores: ``names`` in label order (coarse names, or one set's fine captions).
+
+    ``coarse_names`` is the dataset's coarse label space and ``parents`` the coarse id of each class (the
+    identity for the coarse task), so hierarchical models can map fine predictions onto coarse classes.
+    ``fine_names`` are the short fine names (``orbiting3``) where the task is fine, else empty.
+    """
+
+    task: str
+    set_id: int
+    names: tuple[str, ...]
+    parents: tuple[int, ...]
+    coarse_names: tuple[str, ...]
+    fine_names: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Identifies the label space (for caching encoded labels)."""
+        return self.task, self.set_id
+
+
+def label_space(classes: ClassIndex, task: str, set_id: int) -> LabelSpace:
+    """The label space of ``task`` for videos of ``set_id``."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if task == "coarse":
+        n = len(classes.coarse)
+        return LabelSpace(task, set_id, tuple(classes.coarse), tuple(range(n)), tuple(classes.coarse))
+    fine = classes.in_set(set_id)
+    return LabelSpace(task, set_id, tuple(f.caption for f in fine), tuple(f.coarse for f in fine),
+                      tuple(classes.coarse), tuple(f.name for f in fine))
+
+
+@dataclass(frozen=True)
+class Direction:
+    """Train on ``train_set``; evaluate on its val videos (known) and on the other set's (unknown)."""
+
+    task: str
+    train_set: int
+
+    @property
+    def unknown_set(self) -> int:
+        return 3 - self.train_set
+
+    @property
+    def name(self) -> str:
+        return f"set{self.train_set}"
+
+
+def directions(task: str, set_direction: str = "both") -> list[Direction]:
+    """The directions of ``task`` selected by ``set_direction`` (``1``, ``2`` or ``both``)."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    sets = {"1": (1,), "2": (2,), "both": (1, 2)}.get(str(set_direction))
+    if sets is None:
+        raise ValueError(f"set direction must be 1, 2 or both, got {set_direction!r}")
+    return [Direction(task, s) for s in sets]
+
+
+def scores_unknown(task: str, uses_text: bool) -> bool:
+    """Whether the unknown set can be evaluated: always for coarse, only by text models for fine."""
+    return task == "coarse" or uses_text
