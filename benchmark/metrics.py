@@ -15,7 +15,7 @@ METRIC_KEYS = ("known", "unknown", "d_abs", "d_rel", "hm")
 
 def transfer_metrics(known: float, unknown: float | None) -> dict[str, float | None]:
     """``known, unknown, d_abs, d_rel, hm`` from known and unknown accuracy (%); the ones that need the
-    unknown accuracy are None when it is None (unimodal fine task)."""
+    unknown accuracy are None when it is None (unimodal fine task), and ``d_rel`` is None when K is 0."""
     known = float(known)
     if unknown is None:
         return {"known": known, "unknown": None, "d_abs": None, "d_rel": None, "hm": None}
@@ -24,7 +24,7 @@ def transfer_metrics(known: float, unknown: float | None) -> dict[str, float | N
         "known": known,
         "unknown": unknown,
         "d_abs": known - unknown,
-        "d_rel": 100.0 * (known - unknown) / known if known else float("nan"),
+        "d_rel": 100.0 * (known - unknown) / known if known else None,
         "hm": 2 * known * unknown / (known + unknown) if known + unknown else 0.0,
     }
 

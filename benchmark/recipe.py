@@ -1,14 +1,16 @@
 """Training recipes: the per-model settings of ``assets/models/<config>.yaml`` and their overrides.
 
 A recipe file has the sections ``model`` (builder keyword arguments), ``clip`` and ``transform`` (how
-samples are made, see :class:`~synta.benchmark.data.dataset.ClipConfig`), ``optim`` and ``train``, plus an
-optional ``tiny`` section of overrides used by the model's ``_tiny`` variant. Defaults follow the
-reference's configs (SYNTA_REFERENCE §5). Command-line options override single fields last.
+samples are made, see :class:`~synta.benchmark.data.dataset.ClipConfig`), ``optim`` and ``train``, an
+optional ``data`` section (``source: features`` feeds cached clip features instead of decoded video, see
+:mod:`synta.benchmark.data.features`), and an optional ``tiny`` section of overrides used by the model's
+``_tiny`` variant. Defaults follow the reference's configs (SYNTA_REFERENCE §5). Command-line options
+override single fields last.
 """
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from typing import Any
 
@@ -75,13 +77,14 @@ class Recipe:
     clip: ClipConfig
     optim: OptimConfig
     train: TrainConfig
+    data: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (what ``config.yaml`` of a run folder holds)."""
         clip = asdict(self.clip)
         transform = clip.pop("transform")
         return {"model": dict(self.model), "clip": clip, "transform": transform,
-                "optim": asdict(self.optim), "train": asdict(self.train)}
+                "optim": asdict(self.optim), "train": asdict(self.train), "data": dict(self.data)}
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -117,13 +120,13 @@ def resolve_recipe(raw: dict[str, Any], tiny: bool = False, overrides: dict[str,
     if tiny:
         data = merge(data, raw.get("tiny") or {})
     data = merge(data, overrides or {})
-    unknown = set(data) - {"model", "clip", "transform", "optim", "train"}
+    unknown = set(data) - {"model", "clip", "transform", "optim", "train", "data"}
     if unknown:
         raise ValueError(f"unknown recipe section(s): {', '.join(sorted(unknown))}")
     transform = _build(TransformConfig, "transform", data.get("transform") or {})
     clip = _build(ClipConfig, "clip", {**(data.get("clip") or {}), "transform": transform})
     return Recipe(dict(data.get("model") or {}), clip, _build(OptimConfig, "optim", data.get("optim") or {}),
-                  _build(TrainConfig, "train", data.get("train") or {}))
+                  _build(TrainConfig, "train", data.get("train") or {}), dict(data.get("data") or {}))
 
 
 def model_recipe(name: str, overrides: dict[str, Any] | None = None) -> Recipe:

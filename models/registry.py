@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,9 +72,11 @@ def _load_all() -> None:
         return
     _loaded = True
     package = Path(__file__).parent
-    for module in pkgutil.iter_modules([str(package)]):
-        if module.name not in _INFRASTRUCTURE and not module.name.startswith("_"):
-            importlib.import_module(f"synta.models.{module.name}")
+    with warnings.catch_warnings():  # pytorchvideo 0.1.5 uses torch.jit.script at import time
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=FutureWarning)
+        for module in pkgutil.iter_modules([str(package)]):
+            if module.name not in _INFRASTRUCTURE and not module.name.startswith("_"):
+                importlib.import_module(f"synta.models.{module.name}")
 
 
 def resolve(name: str) -> str:

@@ -21,3 +21,20 @@ def views(fine: str, camera: str) -> tuple[ClipView, ...]:
 @pytest.fixture(scope="session")
 def clip_views():
     return views
+
+
+@pytest.fixture(scope="session")
+def tiny_synta(tmp_path_factory):
+    """A tiny rendered Syn-TA (rising, falling, orbiting: one fine class of each per set; 2 train and 2 val
+    clips per class, orbit camera, 64 px), rendered once per session through the CLI."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path_factory.mktemp("tiny_synta") / "data"
+    cmd = [str(Path(sys.executable).with_name("synta")), "render", "--n", "24", "--camera", "orbit",
+           "--classes", "rising1,rising3,falling1,falling3,orbiting1,orbiting2", "--resolution", "64",
+           "--background", "plain", "--workers", "2", "--out", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    return out

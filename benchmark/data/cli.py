@@ -97,7 +97,8 @@ def check(manifest_path: Path, root: Path | None, out: Path | None, report_path:
     """
     from synta.benchmark.data.check import check_manifest
     from synta.benchmark.data.labels import FormatError
-    from synta.benchmark.data.manifest import read_manifest, write_atomic
+    from synta.benchmark.data.manifest import read_manifest
+    from synta.files import write_atomic
 
     try:
         manifest = read_manifest(manifest_path, root=root)

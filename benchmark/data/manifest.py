@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from synta.benchmark.data.labels import (
     synta_classes,
 )
 from synta.benchmark.data.splits import SPLITS, check_paths, find_lists, pair_lists, read_list, recover_parents
+from synta.files import write_atomic
 
 COLUMNS = ("path", "split", "set", "coarse_id", "coarse_name", "fine_index", "fine_name", "label", "num_frames")
 FORMAT = "synta-manifest/1"
@@ -112,18 +112,6 @@ def classes_path(csv_path: str | Path) -> Path:
     """Where the class index of the manifest ``csv_path`` lives (``x.csv`` → ``x.classes.json``)."""
     csv_path = Path(csv_path)
     return csv_path.with_name(csv_path.stem + ".classes.json")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def read_manifest(path: str | Path, root: str | Path | None = None) -> Manifest:

@@ -5,31 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import av
 
+from synta.files import write_atomic
 from synta.generator.render.plan import ClipJob, split_files
 
 MANIFEST_FIELDS = ("path", "split", "set", "coarse_id", "coarse_name", "fine_index", "fine_name", "label",
                    "camera", "clip_id", "num_frames", "fps", "width", "height", "background", "seed")
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``path`` through a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def video_ok(path: Path, num_frames: int, resolution: tuple[int, int]) -> bool:

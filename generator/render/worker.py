@@ -22,7 +22,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable
 
-from synta.generator.render.dataset import video_ok, write_atomic
+from synta.files import write_atomic
+from synta.generator.render.dataset import video_ok
 from synta.generator.render.plan import ClipJob
 
 FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES}

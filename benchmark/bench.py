@@ -1,0 +1,270 @@
+"""``synta bench``: train and evaluate one model under the transfer protocol and write a run folder.
+
+Run folder::
+
+    <output>/config.yaml                  what was run: model, recipe, dataset, seed, command
+    <output>/results.json                 every metric per task and direction, and their means
+    <output>/<task>/set<A>/checkpoints/   last.pt (every epoch), best.pt (best known-set val top-1)
+    <output>/<task>/set<A>/log.csv, tb/   per-epoch log and TensorBoard scalars
+    <output>/<task>/set<A>/predictions_{known,unknown}.csv
+    <output>/<task>/set<A>/result.json    this direction's numbers (written last: the direction is done)
+
+Reported numbers come from the weights at the end of training (the EMA if enabled), never from a checkpoint
+selected on the evaluation videos. A killed run continues with ``--resume``: finished directions are
+skipped and the running one restarts from its last epoch checkpoint.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from synta import __version__
+from synta.benchmark.data.dataset import ClipLoader, build_loader
+from synta.benchmark.data.manifest import Manifest, read_manifest
+from synta.benchmark.engine import DistEnv, Predictions, Trainer
+from synta.benchmark.engine.distributed import barrier, broadcast
+from synta.benchmark.metrics import accuracy_report, mean_metrics, transfer_metrics
+from synta.benchmark.protocol import Direction, LabelSpace, directions, label_space, scores_unknown
+from synta.benchmark.recipe import Recipe, model_recipe
+from synta.benchmark.results import FORMAT
+from synta.files import write_atomic
+from synta.models.registry import ModelInfo, build, get_info
+
+log = logging.getLogger(__name__)
+
+UNIMODAL_FINE_NOTE = ("fine U needs a model that classifies by text: unimodal models are scored on the known "
+                      "set's fine classes only (FineMotion-K)")
+
+
+class BenchError(ValueError):
+    """A bench run cannot start (bad data root, existing output, ...): one line for the user."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """One ``synta bench`` invocation."""
+
+    model: str
+    dataset: str = "synta"
+    data_root: Path = Path("synta_data")
+    tasks: tuple[str, ...] = ("coarse",)
+    set_direction: str = "both"
+    output: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    workers: int = 2
+    resume: bool = False
+    weights: Path | None = None
+    pretrained: bool = False
+    zero_shot: bool = False
+    eval_from: Path | None = None
+    stop_after: int | None = None
+    command: tuple[str, ...] = ()
+
+    def run_dir(self) -> Path:
+        """``output`` or ``runs/<model>_<dataset>``."""
+        return self.output or Path("runs") / f"{self.model}_{self.dataset}"
+
+
+def load_dataset(cfg: BenchConfig) -> Manifest:
+    """The manifest under ``cfg.data_root`` (a rendered Syn-TA tree or a prepared manifest CSV)."""
+    try:
+        manifest = read_manifest(cfg.data_root)
+    except (FileNotFoundError, ValueError) as err:
+        raise BenchError(f"--data-root {cfg.data_root}: {err}") from None
+    if manifest.dataset != cfg.dataset:
+        raise BenchError(f"--data-root {cfg.data_root} holds {manifest.dataset}, not {cfg.dataset}")
+    return manifest
+
+
+def dataset_variant(cfg: BenchConfig) -> dict[str, Any]:
+    """The factors of a rendered Syn-TA dataset (``dataset.json``), else empty."""
+    root = cfg.data_root if cfg.data_root.is_dir() else cfg.data_root.parent
+    path = root / "dataset.json"
+    try:
+        return dict(json.loads(path.read_text())["dataset"]) if path.is_file() else {}
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def _config_record(cfg: BenchConfig, info: ModelInfo, recipe: Recipe) -> dict[str, Any]:
+    record = {"model": info.name, "family": info.family, "dataset": cfg.dataset,
+            "data_root": str(Path(cfg.data_root).resolve()), "tasks": list(cfg.tasks),
+            "set_direction": cfg.set_direction, "seed": cfg.seed, "zero_shot": cfg.zero_shot,
+              "eval_from": str(Path(cfg.eval_from).resolve()) if cfg.eval_from else None,
+            "pretrained": cfg.pretrained, "weights": str(cfg.weights) if cfg.weights else None,
+            "recipe": recipe.to_dict()}
+    return json.loads(json.dumps(record))  # plain lists and dicts, as they read back from config.yaml
+
+
+def prepare_output(cfg: BenchConfig, record: dict[str, Any], env: DistEnv) -> Path:
+    """Create the run folder (or check that a resumed one was made by the same configuration). Rank 0
+    decides and tells the others, so ranks never race on ``config.yaml``."""
+    out = cfg.run_dir()
+    error = _check_output(cfg, record, out) if env.is_main else None
+    error = broadcast(env, error)
+    if error:
+        raise BenchError(error)
+    return out
+
+
+def _check_output(cfg: BenchConfig, record: dict[str, Any], out: Path) -> str | None:
+    path = out / "config.yaml"
+    if not path.is_file():
+        write_atomic(path, yaml.safe_dump({**record, "command": list(cfg.command)}, sort_keys=False))
+        return None
+    old = yaml.safe_load(path.read_text())
+    if not cfg.resume:
+        return f"{out} already holds a run; pass --resume to continue it or choose another --output"
+    if {k: v for k, v in old.items() if k != "command"} != record:
+        return f"{out} holds a run with another configuration (see its config.yaml); use another --output"
+    return None
+
+
+def _predictions_csv(manifest: Manifest, preds: Predictions, space: LabelSpace) -> str:
+    """Per-video predictions; ``manifest`` is the evaluated selection (prediction indices point into it)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["path", "set", "label", "label_name", "prediction", "prediction_name", "confidence", "correct"])
+    for i, target, p in zip(preds.indices, preds.targets, preds.probs):
+        video, pred = manifest.videos[int(i)], int(p.argmax())
+        writer.writerow([video.path, video.set, int(target), space.names[int(target)], pred, space.names[pred],
+                         f"{float(p[pred]):.4f}", int(pred == int(target))])
+    return buf.getvalue()
+
+
+def _report(preds: Predictions, space: LabelSpace) -> dict[str, Any]:
+    return {**accuracy_report(preds.targets, preds.predictions, len(space)), "class_names": list(space.names),
+            "set": space.set_id, "failed_videos": preds.failed}
+
+
+def make_loader(manifest: Manifest, recipe: Recipe, **kwargs: Any) -> ClipLoader:
+    """The loader a recipe asks for: decoded clips, or cached clip features (``data.source: features``)."""
+    if recipe.data.get("source", "video") == "features":
+        from synta.benchmark.data.features import build_feature_loader
+
+        return build_feature_loader(manifest, recipe.data, **kwargs)
+    return build_loader(manifest, **kwargs)
+
+
+def run_direction(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: Manifest, direction: Direction,
+                  out: Path, env: DistEnv) -> dict[str, Any] | None:
+    """Train (unless zero-shot) and evaluate one direction; returns its result, or None if it stopped early
+    (``stop_after``)."""
+    run_dir = out / direction.task / direction.name
+    done = run_dir / "result.json"
+    if done.is_file():
+        return json.loads(done.read_text())
+    a, b = direction.train_set, direction.unknown_set
+    train_space = label_space(manifest.classes, direction.task, a)
+    trains = not (cfg.zero_shot or cfg.eval_from)
+    needed = ([("train", a)] if trains else []) + [("val", a)]
+    needed += [("val", b)] if scores_unknown(direction.task, info.uses_text) else []
+    for split, s in needed:
+        if not manifest.select(split, s).videos:
+            raise BenchError(f"{cfg.data_root} has no {split} videos of Set {s}")
+    torch.manual_seed(cfg.seed)
+    model = build(info.name, None if info.uses_text else len(train_space), weights=cfg.weights,
+                  pretrained=cfg.pretrained, **recipe.model)
+    trainer = Trainer(model, recipe, env, run_dir, train_space)
+    common = {"task": direction.task, "clip": recipe.clip, "num_workers": cfg.workers, "seed": cfg.seed,
+              "rank": env.rank, "world_size": env.world_size, "device": env.device}
+    known_videos, unknown_videos = manifest.select("val", a), manifest.select("val", b)
+    known_loader = make_loader(known_videos, recipe, train=False, batch_size=recipe.train.eval_batch_size, **common)
+    if cfg.eval_from:
+        trained = Path(cfg.eval_from) / direction.task / direction.name / "checkpoints" / "last.pt"
+        if not trained.is_file():
+            raise BenchError(f"--eval-from {cfg.eval_from}: no trained {direction.task}/{direction.name} weights")
+        trainer.load_weights(trained)
+    if trains:
+        train_loader = make_loader(manifest.select("train", a), recipe, train=True,
+                                   batch_size=recipe.train.batch_size, **common)
+        if not trainer.fit(train_loader, known_loader, resume=cfg.resume, stop_after=cfg.stop_after):
+            return None
+    known = trainer.evaluate(known_loader, train_space)
+    unknown = unknown_space = None
+    if scores_unknown(direction.task, info.uses_text):
+        unknown_space = label_space(manifest.classes, direction.task, b)
+        unknown_loader = make_loader(unknown_videos, recipe, train=False, batch_size=recipe.train.eval_batch_size,
+                                     **common)
+        unknown = trainer.evaluate(unknown_loader, unknown_space)
+    result = {"train_set": a, "unknown_set": b, "known": _report(known, train_space),
+              "unknown": _report(unknown, unknown_space) if unknown is not None else None}
+    result["metrics"] = transfer_metrics(result["known"]["top1"],
+                                         result["unknown"]["top1"] if unknown is not None else None)
+    if env.is_main:
+        write_atomic(run_dir / "predictions_known.csv", _predictions_csv(known_videos, known, train_space))
+        if unknown is not None:
+            write_atomic(run_dir / "predictions_unknown.csv", _predictions_csv(unknown_videos, unknown, unknown_space))
+        write_atomic(done, json.dumps(result, indent=1) + "\n")
+    barrier(env)
+    return result
+
+
+def run_bench(cfg: BenchConfig, env: DistEnv) -> dict[str, Any] | None:
+    """Run every task and direction of ``cfg``; returns the results (also written to ``results.json``), or
+    None when ``stop_after`` stopped training early."""
+    try:
+        info = get_info(cfg.model)
+    except KeyError as err:
+        raise BenchError(err.args[0]) from None
+    if cfg.zero_shot and not info.uses_text:
+        raise BenchError(f"--zero-shot needs a model that classifies by text; {info.name} does not")
+    if cfg.zero_shot and cfg.eval_from:
+        raise BenchError("--zero-shot and --eval-from exclude each other")
+    try:
+        recipe = model_recipe(info.name, cfg.overrides)
+    except (ValueError, FileNotFoundError) as err:
+        raise BenchError(f"{info.name} recipe: {err}") from None
+    manifest = load_dataset(cfg)
+    out = prepare_output(cfg, _config_record(cfg, info, recipe), env)
+    tasks: dict[str, Any] = {}
+    for task in cfg.tasks:
+        per_direction: dict[str, Any] = {}
+        for direction in directions(task, cfg.set_direction):
+            result = run_direction(cfg, info, recipe, manifest, direction, out, env)
+            if result is None:
+                return None
+            per_direction[direction.name] = result
+        entry = {"directions": per_direction, "mean": mean_metrics([d["metrics"] for d in per_direction.values()])}
+        if not scores_unknown(task, info.uses_text):
+            entry["note"] = UNIMODAL_FINE_NOTE
+        tasks[task] = entry
+    results = {"format": FORMAT, "model": info.name, "family": info.family, "uses_text": info.uses_text,
+               "dataset": cfg.dataset, "data_root": str(Path(cfg.data_root).resolve()),
+               "variant": dataset_variant(cfg), "seed": cfg.seed, "zero_shot": cfg.zero_shot,
+               "eval_from": str(Path(cfg.eval_from).resolve()) if cfg.eval_from else None,
+               "command": list(cfg.command), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "versions": {"synta": __version__, "torch": torch.__version__,
+                            "python": ".".join(map(str, sys.version_info[:3]))},
+               "tasks": tasks}
+    if env.is_main:
+        write_atomic(out / "results.json", json.dumps(results, indent=1) + "\n")
+    return results
+
+
+def summary_lines(results: dict[str, Any]) -> list[str]:
+    """Human-readable lines of a results dict (per direction and mean)."""
+    names = {"coarse": ("KC", "UC"), "fine": ("K", "U")}
+    lines = []
+    for task, entry in results["tasks"].items():
+        k, u = names[task]
+        for label, m in [*((d, v["metrics"]) for d, v in entry["directions"].items()), ("mean", entry["mean"])]:
+            parts = [f"{k} {m['known']:.2f}"]
+            if m["unknown"] is not None:
+                parts += [f"{u} {m['unknown']:.2f}", f"D_abs {m['d_abs']:.2f}", f"D_rel {m['d_rel']:.2f}",
+                          f"HM {m['hm']:.2f}"]
+            lines.append(f"{task:<6} {label:<5} " + "  ".join(parts))
+        if "note" in entry:
+            lines.append(f"{task:<6} note: {entry['note']}")
+    return lines

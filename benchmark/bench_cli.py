@@ -1,0 +1,139 @@
+"""``synta bench`` and ``synta models``."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+
+def _set_override(overrides: dict[str, Any], dotted: str, value: Any) -> None:
+    section, _, key = dotted.partition(".")
+    if not key:
+        raise click.BadParameter(f"{dotted!r} is not SECTION.KEY (e.g. optim.weight_decay)", param_hint="--set")
+    overrides.setdefault(section, {})[key] = value
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        _set_override(overrides, key.strip(), yaml.safe_load(raw))
+    return overrides
+
+
+@click.command()
+@click.option("--model", "model_name", required=True, help="Registered model name or alias (see `synta models`).")
+@click.option("--dataset", type=click.Choice(["synta", "k400-ta", "ssv2-ta"]), default="synta", show_default=True)
+@click.option("--task", type=click.Choice(["coarse", "fine", "both"]), default="coarse", show_default=True)
+@click.option("--data-root", type=click.Path(path_type=Path), default=Path("synta_data"), show_default=True,
+              help="A rendered Syn-TA tree, or a manifest CSV from `synta data prepare`.")
+@click.option("--output", type=click.Path(path_type=Path), help="Run folder [default: runs/<model>_<dataset>].")
+@click.option("--set-direction", type=click.Choice(["1", "2", "both"]), default="both", show_default=True,
+              help="Train on Set 1, Set 2, or both directions.")
+@click.option("--epochs", type=click.IntRange(1), help="Override the recipe's epochs.")
+@click.option("--batch-size", type=click.IntRange(1), help="Override the per-process batch size.")
+@click.option("--frames", type=click.IntRange(1), help="Override the frames per clip.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Override the base learning rate.")
+@click.option("--accumulate", type=click.IntRange(1), help="Gradient accumulation steps.")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
+              help="Mixed precision [recipe default: auto = bf16 on GPU, fp32 on CPU].")
+@click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override any recipe field, e.g. --set optim.weight_decay=0.01 --set transform.size=112.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(0), help="Data-loading processes.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--weights", type=click.Path(path_type=Path, dir_okay=False), help="Initialise from a local file.")
+@click.option("--pretrained", is_flag=True, help="Initialise from the model's canonical weights (needs network).")
+@click.option("--zero-shot", is_flag=True, help="Text models: evaluate without training (the CLIP baseline).")
+@click.option("--eval-from", type=click.Path(path_type=Path, file_okay=False),
+              help="Evaluate the trained weights of another run folder on this data (no training).")
+@click.option("--resume", is_flag=True, help="Continue the run in --output where it stopped.")
+@click.option("--stop-after", type=click.IntRange(1), metavar="EPOCHS",
+              help="Stop after this many epochs in this invocation (time-limited job slots); go on with --resume.")
+def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Path | None, set_direction: str,
+          epochs: int | None, batch_size: int | None, frames: int | None, lr: float | None, accumulate: int | None,
+          precision: str | None, sets: tuple[str, ...], seed: int, workers: int, device: str,
+          weights: Path | None, pretrained: bool, zero_shot: bool, eval_from: Path | None, resume: bool,
+          stop_after: int | None) -> None:
+    """Train and evaluate a model under the transfer protocol (known vs unknown contexts).
+
+    Writes a run folder with the resolved config, logs, checkpoints, per-video predictions and
+    results.json. Multi-GPU / multi-node: launch the same command with torchrun
+    (`torchrun --nproc-per-node 4 -m synta bench ...`).
+    """
+    from synta.benchmark.bench import BenchConfig, BenchError, run_bench, summary_lines
+    from synta.benchmark.engine import setup, teardown
+
+    overrides = _parse_sets(sets)
+    for dotted, value in (("train.epochs", epochs), ("train.batch_size", batch_size), ("clip.frames", frames),
+                          ("optim.lr", lr), ("train.accumulate", accumulate), ("train.precision", precision)):
+        if value is not None:
+            _set_override(overrides, dotted, value)
+    cfg = BenchConfig(model=model_name, dataset=dataset, data_root=data_root,
+                      tasks=("coarse", "fine") if task == "both" else (task,), set_direction=set_direction,
+                      output=output, overrides=overrides, seed=seed, workers=workers, resume=resume,
+                      weights=weights, pretrained=pretrained, zero_shot=zero_shot, eval_from=eval_from,
+                      stop_after=stop_after,
+                      command=tuple(["synta", *sys.argv[1:]]))
+    try:
+        env = setup(device)
+    except (RuntimeError, ValueError) as err:
+        raise click.UsageError(f"--device {device}: {err}") from None
+    logging.basicConfig(level=logging.INFO if env.is_main else logging.WARNING,
+                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    try:
+        results = run_bench(cfg, env)
+    except BenchError as err:
+        raise click.UsageError(str(err)) from None
+    finally:
+        teardown(env)
+    if not env.is_main:
+        return
+    if results is None:
+        click.echo(f"stopped after {stop_after} epoch(s); continue with the same command and --resume")
+        return
+    click.echo("\n".join(summary_lines(results)))
+    click.echo(f"results: {cfg.run_dir() / 'results.json'}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@click.option("--tiny/--no-tiny", default=False, show_default=True, help="List the tiny CI variants instead.")
+@click.option("--count", is_flag=True, help="Build each model to count its parameters (slow for full sizes).")
+def models(as_json: bool, tiny: bool, count: bool) -> None:
+    """List the model zoo: name, family, parameters, frames × stride, input size, pretrained source."""
+    from synta.benchmark.recipe import model_recipe
+    from synta.models.base import count_parameters
+    from synta.models.registry import build, list_models
+
+    rows = []
+    for info in list_models(tiny=tiny):
+        recipe = model_recipe(info.name)
+        row = {"name": info.name, "aliases": list(info.aliases), "family": info.family,
+               "text": info.uses_text, "params_m": info.paper_params, "trainable_m": info.paper_trainable,
+               "frames": recipe.clip.frames, "stride": recipe.clip.stride, "sampler": recipe.clip.sampler,
+               "input": recipe.clip.transform.size, "pretrained": info.pretrained}
+        if count:
+            model = build(info.name, 400, **recipe.model)
+            row["params_m"] = round(count_parameters(model) / 1e6, 2)
+            row["trainable_m"] = round(count_parameters(model, trainable=True) / 1e6, 2)
+        rows.append(row)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'name':<20} {'family':<12} {'params':>8} {'trainable':>9} {'frames':>9} {'input':>5}  pretrained")
+    for r in rows:
+        frames = f"{r['frames']}x{r['stride']}" if r["sampler"] == "dense" else f"{r['frames']} seg"
+        params = f"{r['params_m']:.1f}M" if r["params_m"] else "–"
+        trainable = f"{r['trainable_m']:.1f}M" if r["trainable_m"] else "–"
+        name = r["name"] + (f" ({', '.join(r['aliases'])})" if r["aliases"] else "")
+        click.echo(f"{name:<20} {r['family']:<12} {params:>8} {trainable:>9} {frames:>9} {r['input']:>5}  "
+                   f"{r['pretrained']}")
+    click.echo(f"{len(rows)} models" + ("" if count else " (reference parameter counts; --count to build and count)"))
