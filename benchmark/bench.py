@@ -253,6 +253,10 @@ def run_bench(cfg: BenchConfig, env: DistEnv) -> dict[str, Any] | None:
     return results
 
 
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def summary_lines(results: dict[str, Any]) -> list[str]:
     """Human-readable lines of a results dict (per direction and mean)."""
     names = {"coarse": ("KC", "UC"), "fine": ("K", "U")}
@@ -262,8 +266,8 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
         for label, m in [*((d, v["metrics"]) for d, v in entry["directions"].items()), ("mean", entry["mean"])]:
             parts = [f"{k} {m['known']:.2f}"]
             if m["unknown"] is not None:
-                parts += [f"{u} {m['unknown']:.2f}", f"D_abs {m['d_abs']:.2f}", f"D_rel {m['d_rel']:.2f}",
-                          f"HM {m['hm']:.2f}"]
+                parts += [f"{name} {_fmt(m[key])}" for name, key in
+                          ((u, "unknown"), ("D_abs", "d_abs"), ("D_rel", "d_rel"), ("HM", "hm"))]
             lines.append(f"{task:<6} {label:<5} " + "  ".join(parts))
         if "note" in entry:
             lines.append(f"{task:<6} note: {entry['note']}")

@@ -54,22 +54,34 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--zero-shot", is_flag=True, help="Text models: evaluate without training (the CLIP baseline).")
 @click.option("--eval-from", type=click.Path(path_type=Path, file_okay=False),
               help="Evaluate the trained weights of another run folder on this data (no training).")
+@click.option("--ablation", type=click.Path(path_type=Path),
+              help="Run on every variant of a `synta ablate` output (its ablation.json) instead of --data-root.")
+@click.option("--ablation-mode", type=click.Choice(["each", "transfer"]),
+              help="each: train and test on every variant; transfer: train on one, test on all "
+                   "[default: the ablation config's bench.mode, else each].")
 @click.option("--resume", is_flag=True, help="Continue the run in --output where it stopped.")
 @click.option("--stop-after", type=click.IntRange(1), metavar="EPOCHS",
               help="Stop after this many epochs in this invocation (time-limited job slots); go on with --resume.")
 def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Path | None, set_direction: str,
           epochs: int | None, batch_size: int | None, frames: int | None, lr: float | None, accumulate: int | None,
           precision: str | None, sets: tuple[str, ...], seed: int, workers: int, device: str,
-          weights: Path | None, pretrained: bool, zero_shot: bool, eval_from: Path | None, resume: bool,
-          stop_after: int | None) -> None:
+          weights: Path | None, pretrained: bool, zero_shot: bool, eval_from: Path | None,
+          ablation: Path | None, ablation_mode: str | None, resume: bool, stop_after: int | None) -> None:
     """Train and evaluate a model under the transfer protocol (known vs unknown contexts).
 
     Writes a run folder with the resolved config, logs, checkpoints, per-video predictions and
     results.json. Multi-GPU / multi-node: launch the same command with torchrun
     (`torchrun --nproc-per-node 4 -m synta bench ...`).
     """
+    from synta.benchmark.ablation_bench import run_ablation
     from synta.benchmark.bench import BenchConfig, BenchError, run_bench, summary_lines
     from synta.benchmark.engine import setup, teardown
+
+    ctx = click.get_current_context()
+    if ablation is not None and ctx.get_parameter_source("data_root") is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--ablation and --data-root exclude each other (the index names the datasets)")
+    if ablation_mode is not None and ablation is None:
+        raise click.UsageError("--ablation-mode needs --ablation")
 
     overrides = _parse_sets(sets)
     for dotted, value in (("train.epochs", epochs), ("train.batch_size", batch_size), ("clip.frames", frames),
@@ -89,7 +101,7 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
     logging.basicConfig(level=logging.INFO if env.is_main else logging.WARNING,
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
-        results = run_bench(cfg, env)
+        results = run_bench(cfg, env) if ablation is None else run_ablation(ablation, cfg, env, ablation_mode)
     except BenchError as err:
         raise click.UsageError(str(err)) from None
     finally:
@@ -98,9 +110,12 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
         return
     if results is None:
         click.echo(f"stopped after {stop_after} epoch(s); continue with the same command and --resume")
-        return
-    click.echo("\n".join(summary_lines(results)))
-    click.echo(f"results: {cfg.run_dir() / 'results.json'}")
+    elif ablation is None:
+        click.echo("\n".join(summary_lines(results)))
+        click.echo(f"results: {cfg.run_dir() / 'results.json'}")
+    else:
+        for name, variant_results in results.items():
+            click.echo("\n".join(f"{name:<24} {line}" for line in summary_lines(variant_results)))
 
 
 @click.command()
@@ -137,3 +152,32 @@ def models(as_json: bool, tiny: bool, count: bool) -> None:
         click.echo(f"{name:<20} {r['family']:<12} {params:>8} {trainable:>9} {frames:>9} {r['input']:>5}  "
                    f"{r['pretrained']}")
     click.echo(f"{len(rows)} models" + ("" if count else " (reference parameter counts; --count to build and count)"))
+
+
+@click.command()
+@click.argument("name", default="mini")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Study folder [default: studies/NAME].")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(0), help="Data-loading processes.")
+@click.option("--render-workers", type=click.IntRange(1), help="Render processes (default: all cores).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+def study(name: str, out: Path | None, workers: int, render_workers: int | None, device: str) -> None:
+    """Run a reproducible study: render its Syn-TA, train its model for each seed, report.
+
+    NAME is a shipped study (`mini`: the paper's coarse transfer experiment in miniature, under 30 minutes
+    on a 2-core CPU) or a study YAML file. Run it again to resume after an interruption.
+    """
+    from synta.benchmark.bench import BenchError
+    from synta.benchmark.engine import setup, teardown
+    from synta.benchmark.study import load_study, run_study
+
+    env = setup(device)
+    logging.basicConfig(level=logging.INFO if env.is_main else logging.WARNING,
+                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    try:
+        spec = load_study(name)
+        text = run_study(spec, out or Path("studies") / spec.name, env, workers, render_workers, echo=click.echo)
+    except BenchError as err:
+        raise click.UsageError(str(err)) from None
+    finally:
+        teardown(env)
+    click.echo(text, nl=False)

@@ -24,8 +24,9 @@ class LabelSpace:
     """The classes a model scores: ``names`` in label order (coarse names, or one set's fine captions).
 
     ``coarse_names`` is the dataset's coarse label space and ``parents`` the coarse id of each class (the
-    identity for the coarse task), so hierarchical models can map fine predictions onto coarse classes.
-    ``fine_names`` are the short fine names (``orbiting3``) where the task is fine, else empty.
+    identity for the coarse task). ``set_fine`` (captions) and ``set_fine_names`` (short names such as
+    ``orbiting3``) list the fine classes of ``set_id`` and ``set_fine_parents`` their coarse ids, for either
+    task: a hierarchical model scores a coarse space through the fine classes of the set it is shown.
     """
 
     task: str
@@ -33,10 +34,17 @@ class LabelSpace:
     names: tuple[str, ...]
     parents: tuple[int, ...]
     coarse_names: tuple[str, ...]
-    fine_names: tuple[str, ...] = ()
+    set_fine: tuple[str, ...] = ()
+    set_fine_names: tuple[str, ...] = ()
+    set_fine_parents: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @property
+    def short_names(self) -> tuple[str, ...]:
+        """Short names of the classes (``orbiting3``) for a fine space; empty for coarse."""
+        return self.set_fine_names if self.task == "fine" else ()
 
     @property
     def key(self) -> tuple[str, int]:
@@ -48,12 +56,14 @@ def label_space(classes: ClassIndex, task: str, set_id: int) -> LabelSpace:
     """The label space of ``task`` for videos of ``set_id``."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    fine = classes.in_set(set_id)
+    hierarchy = {"set_fine": tuple(f.caption for f in fine), "set_fine_names": tuple(f.name for f in fine),
+                 "set_fine_parents": tuple(f.coarse for f in fine)}
     if task == "coarse":
         n = len(classes.coarse)
-        return LabelSpace(task, set_id, tuple(classes.coarse), tuple(range(n)), tuple(classes.coarse))
-    fine = classes.in_set(set_id)
-    return LabelSpace(task, set_id, tuple(f.caption for f in fine), tuple(f.coarse for f in fine),
-                      tuple(classes.coarse), tuple(f.name for f in fine))
+        return LabelSpace(task, set_id, tuple(classes.coarse), tuple(range(n)), tuple(classes.coarse), **hierarchy)
+    return LabelSpace(task, set_id, hierarchy["set_fine"], hierarchy["set_fine_parents"], tuple(classes.coarse),
+                      **hierarchy)
 
 
 @dataclass(frozen=True)

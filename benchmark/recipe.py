@@ -125,7 +125,10 @@ def resolve_recipe(raw: dict[str, Any], tiny: bool = False, overrides: dict[str,
         raise ValueError(f"unknown recipe section(s): {', '.join(sorted(unknown))}")
     transform = _build(TransformConfig, "transform", data.get("transform") or {})
     clip = _build(ClipConfig, "clip", {**(data.get("clip") or {}), "transform": transform})
-    return Recipe(dict(data.get("model") or {}), clip, _build(OptimConfig, "optim", data.get("optim") or {}),
+    model = dict(data.get("model") or {})
+    if "num_frames" in model:  # models built for a clip length follow the clip (so --frames changes both)
+        model["num_frames"] = clip.frames
+    return Recipe(model, clip, _build(OptimConfig, "optim", data.get("optim") or {}),
                   _build(TrainConfig, "train", data.get("train") or {}), dict(data.get("data") or {}))
 
 

@@ -1,26 +1,58 @@
-"""The scene lights: the reference's three light positions, one light each (it stacked four types)."""
+"""The scene lights: the reference's three light positions, one light each (it stacked four types), and
+the ``lighting`` factor's presets."""
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 
 from synta.generator.clip_spec import LightSpec
 
 
-def default_lights(rng: np.random.Generator) -> list[LightSpec]:
-    """Key sun, fill area light and a low rim point light, with a little per-clip variation.
+def default_lights(rng: np.random.Generator, lighting: str = "default") -> list[LightSpec]:
+    """Key sun, fill area light and a low rim point light, with a little per-clip variation, changed by
+    the ``lighting`` preset (see ``LIGHTINGS``).
 
     Energies are Blender units (sun: W/m^2, others: W); the reference's 12 stacked lights at the same
-    three positions (SYNTA_REFERENCE §3.2) collapse to these three.
+    three positions (SYNTA_REFERENCE §3.2) collapse to these three. Every preset makes the same draws,
+    so the per-clip jitter is the same under every preset.
     """
+    if lighting not in LIGHTINGS:
+        raise ValueError(f"lighting must be one of {sorted(LIGHTINGS)}, got {lighting!r}")
+
     def j(x: float) -> float:
         return float(round(x * rng.uniform(0.9, 1.1), 4))
 
-    return [
+    lights = [
         LightSpec("SUN", [11.0, -6.0, 25.0], [_deg(45.0) + j(0.1) - 0.1, 0.0, j(0.3)], j(1.2)),
         LightSpec("AREA", [-10.0, 3.0, 6.0], [_deg(45.0), 0.0, 0.0], j(40.0)),
         LightSpec("POINT", [-5.0, -40.0, 3.0], [_deg(20.0), 0.0, 0.0], j(600.0)),
     ]
+    return [LIGHTINGS[lighting](light) for light in lights]
 
 
 def _deg(x: float) -> float:
     return float(round(np.radians(x), 5))
+
+
+def _tilt_sun(degrees: float) -> Callable[[LightSpec], LightSpec]:
+    """Tilt the sun ``degrees`` from vertical (keeping its jittered heading): short or long shadows."""
+    def apply(light: LightSpec) -> LightSpec:
+        if light.kind != "SUN":
+            return light
+        return replace(light, rotation=[_deg(degrees), light.rotation[1], light.rotation[2]])
+    return apply
+
+
+# Presets of the ``lighting`` factor. The sun's direction also aims Workbench's shadows; light energies
+# and colours only show in Cycles and EEVEE (Workbench lights with its studio light), see
+# WORKBENCH_LIGHTINGS.
+LIGHTINGS: dict[str, Callable[[LightSpec], LightSpec]] = {
+    "default": lambda light: light,
+    "overhead": _tilt_sun(5.0),  # noon sun: shadows right under the objects
+    "low": _tilt_sun(72.0),  # evening sun: long shadows across the ground
+    "dim": lambda light: replace(light, energy=round(light.energy * 0.3, 4)),
+    "warm": lambda light: replace(light, color=[1.0, 0.75, 0.5]),
+}
+WORKBENCH_LIGHTINGS = ("default", "overhead", "low")  # the presets Workbench renders differently

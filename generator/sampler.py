@@ -16,6 +16,7 @@ from synta.generator.camera import (
     view_direction,
 )
 from synta.generator.clip_spec import BackgroundSpec, CameraSpec, ClipSpec, ObjectTrack
+from synta.generator.distractors import add_distractors
 from synta.generator.lighting import default_lights
 from synta.generator.motions import MOTIONS
 from synta.generator.motions.primitives import Scene
@@ -38,10 +39,15 @@ FACTOR_DEFAULTS: dict[str, Any] = {
     "colors": "random",  # or "fixed": a fixed palette, the same for every clip
     "background_list": None,  # realistic image list; None: "set1"/"set2" after the class's set
     "camera_distance": 1.0,  # multiplies the fitted camera distance
+    "frames": None,  # clip length: every clip retimed to this many frames (None: native length / speed)
+    "distractors": 0,  # bystander objects added to the scene (see distractors.py)
+    "distractor_motion": "still",  # or "moving": distractors glide across the ground
+    "lighting": "default",  # a preset of lighting.LIGHTINGS
 }
 
-# Separate random streams, so changing one factor (say the background) leaves everything else equal.
-_STREAM_MOTION, _STREAM_CAMERA, _STREAM_LIGHTS = 1, 2, 3
+# Separate random streams, so changing one factor (say the background, the shape pool or the colours)
+# leaves everything else equal.
+_STREAM_MOTION, _STREAM_CAMERA, _STREAM_LIGHTS, _STREAM_SHAPES, _STREAM_COLORS, _STREAM_DISTRACTORS = range(1, 7)
 
 
 def clip_seed(global_seed: int, fine: str, camera: str, clip_id: int) -> int:
@@ -90,6 +96,10 @@ def sample_clip(fine: str | FineClass, clip_id: int, seed: int = 0, camera: str 
         raise ValueError("speed and camera_distance must be positive")
     if f["colors"] not in ("random", "fixed"):
         raise ValueError(f"colors must be 'random' or 'fixed', got {f['colors']!r}")
+    if f["frames"] is not None and (int(f["frames"]) != f["frames"] or f["frames"] < 2 or f["speed"] != 1.0):
+        raise ValueError(f"frames must be a whole number of at least 2, without speed, got {f['frames']!r}")
+    if int(f["distractors"]) != f["distractors"] or f["distractors"] < 0:
+        raise ValueError(f"distractors must be a count of at least 0, got {f['distractors']!r}")
     resolution = (int(f["resolution"][0]), int(f["resolution"][1]))
     fps = int(f["fps"] or fine.fps)
 
@@ -108,14 +118,19 @@ def sample_clip(fine: str | FineClass, clip_id: int, seed: int = 0, camera: str 
         azimuth += float(cam_rng.uniform(-AZIMUTH_JITTER, AZIMUTH_JITTER))
     elev = float(cam_rng.uniform(*elevation))
 
-    scene = Scene(fine.frames, fine.fps, np.random.default_rng([cseed, _STREAM_MOTION]),
-                  _resolve_pool(objects, fine), azimuth, fixed_colors=f["colors"] == "fixed")
+    pool = _resolve_pool(objects, fine)
+    scene = Scene(fine.frames, fine.fps, np.random.default_rng([cseed, _STREAM_MOTION]), pool, azimuth,
+                  fixed_colors=f["colors"] == "fixed", shape_rng=np.random.default_rng([cseed, _STREAM_SHAPES]),
+                  color_rng=np.random.default_rng([cseed, _STREAM_COLORS]))
     entry.program(scene)
 
-    num_frames = max(2, round(fine.frames * fps / fine.fps / f["speed"]))
-    tracks = [_retime(_track(i, a), num_frames) for i, a in enumerate(scene.actors)]
-
-    cam = _frame_camera(tracks, view_direction(azimuth, elev), resolution, f["camera_distance"])
+    num_frames = int(f["frames"] or max(2, round(fine.frames * fps / fine.fps / f["speed"])))
+    native = [_track(i, a) for i, a in enumerate(scene.actors)]
+    # fitted on the native tracks, so retimed clips (speed, fps, frames) keep exactly the same camera
+    cam = _frame_camera(native, view_direction(azimuth, elev), resolution, f["camera_distance"])
+    tracks = [_retime(t, num_frames) for t in native]
+    tracks += add_distractors(tracks, cam, int(f["distractors"]), f["distractor_motion"], pool,
+                              np.random.default_rng([cseed, _STREAM_DISTRACTORS]))
     bg_list = f["background_list"] or f"set{fine.set}"
     bg = BackgroundSpec(
         kind=background, surface="backdrop" if rig == "front" else "ground", color=list(PLAIN_COLOR),
@@ -126,10 +141,12 @@ def sample_clip(fine: str | FineClass, clip_id: int, seed: int = 0, camera: str 
         fine=fine.name, clip_id=clip_id, seed=cseed, global_seed=seed,
         factors={"camera": camera, "background": background, "objects": objects, "speed": f["speed"],
                  "colors": f["colors"], "camera_distance": f["camera_distance"],
-                 "background_list": bg_list if background == "realistic" else None},
+                 "background_list": bg_list if background == "realistic" else None, "frames": f["frames"],
+                 "distractors": int(f["distractors"]), "distractor_motion": f["distractor_motion"],
+                 "lighting": f["lighting"]},
         fps=fps, num_frames=num_frames, resolution=resolution, objects=tracks,
         camera=CameraSpec(rig, cam.position, cam.target, cam.lens_mm, cam.sensor_mm),
-        lights=default_lights(np.random.default_rng([cseed, _STREAM_LIGHTS])), background=bg,
+        lights=default_lights(np.random.default_rng([cseed, _STREAM_LIGHTS]), f["lighting"]), background=bg,
     )
 
 

@@ -11,7 +11,8 @@ A model is an ``nn.Module`` that maps a batch of clips to logits. The engine onl
   label space once per evaluation (every step in training when the text side trains) and passes the
   result back as ``labels``. This is how a model scores label sets it never trained on (FineMotion-U).
 - :meth:`VideoModel.loss` turns an output and the targets into named loss terms (default: the engine's
-  criterion on the logits plus the output's auxiliary losses); :meth:`VideoModel.param_groups` gives
+  criterion on the logits plus the output's auxiliary losses); models with ``uses_fine_labels`` also get
+  each video's fine label (index within its set) as ``fine=`` whatever the task; :meth:`VideoModel.param_groups` gives
   learning-rate multipliers per parameter group (adapters vs backbone).
 
 Plain modules (a pytorchvideo network) work too: the engine treats them as unimodal models with the
@@ -50,6 +51,8 @@ class VideoModel(nn.Module):
     """Base class of the zoo's models (see the module docstring for the contract)."""
 
     uses_text: ClassVar[bool] = False
+    #: hierarchical models also train on the fine label of each video (``loss(..., fine=...)``)
+    uses_fine_labels: ClassVar[bool] = False
 
     def encode_labels(self, space: LabelSpace) -> Any:
         """Encode the classes of ``space`` (text models only); the result is passed to ``forward``."""
@@ -69,10 +72,13 @@ class VideoModel(nn.Module):
         return [{"name": "all", "params": [p for p in self.parameters() if p.requires_grad], "lr_mult": 1.0}]
 
 
-def model_loss(model: nn.Module, output: ModelOutput, target: torch.Tensor,
-               criterion: Criterion) -> dict[str, torch.Tensor]:
-    """:meth:`VideoModel.loss` for zoo models, the default loss for plain modules."""
+def model_loss(model: nn.Module, output: ModelOutput, target: torch.Tensor, criterion: Criterion,
+               fine: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """:meth:`VideoModel.loss` for zoo models (with the fine labels ``fine`` for hierarchical ones), the
+    default loss for plain modules."""
     if isinstance(model, VideoModel):
+        if model.uses_fine_labels:
+            return model.loss(output, target, criterion, fine=fine)
         return model.loss(output, target, criterion)
     return {"ce": criterion(output.logits, target), **output.losses}
 

@@ -8,7 +8,12 @@ from pathlib import Path
 import click
 
 from synta import __version__
+from synta.benchmark.bench_cli import bench, models, study
 from synta.benchmark.data.cli import data
+from synta.benchmark.features_cli import features
+from synta.benchmark.report_cli import report
+from synta.generator.ablate_cli import ablate
+from synta.generator.preview_cli import preview
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +23,13 @@ def cli() -> None:
 
 
 cli.add_command(data)
+cli.add_command(features)
+cli.add_command(ablate)
+cli.add_command(preview)
+cli.add_command(report)
+cli.add_command(bench)
+cli.add_command(models)
+cli.add_command(study)
 
 
 @cli.command()

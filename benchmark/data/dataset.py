@@ -73,7 +73,8 @@ class VideoClips(Dataset):
     Items are ``(index, seed, epoch)`` triples (what :class:`SeededSampler` yields) or plain indices
     (seeded by the index alone). A sample is a dict: ``video`` (uint8 ``(C, T, H, W)`` in training,
     ``(V, C, T, H, W)`` with V = temporal × spatial views in testing; ``layout`` may swap C and T; apply
-    ``normalize`` to get model input), ``label``, ``index`` (of the video actually used) and ``failed``
+    ``normalize`` to get model input), ``label``, ``fine`` (the fine index within the video's set, whatever
+    the task: hierarchical models train on both), ``index`` (of the video actually used) and ``failed``
     (undecodable videos met).
     """
 
@@ -90,6 +91,7 @@ class VideoClips(Dataset):
         self.normalize = Normalize(self.clip.transform.norm, self.clip.layout)
         self.max_retries, self.decode_threads = max_retries, decode_threads
         self.labels = [manifest.label(v, task) for v in manifest.videos]
+        self.fine_labels = [v.fine for v in manifest.videos]
         self.flip_ok = [flip_allowed(manifest.dataset, _fine_name(manifest, v)) for v in manifest.videos]
         self._failures = multiprocessing.get_context().Value("q", 0)
 
@@ -118,7 +120,8 @@ class VideoClips(Dataset):
             with torch.random.fork_rng(devices=[]):  # seed the transforms without touching the caller's RNG
                 torch.manual_seed(int(rng.integers(2**63)))
                 video = self.transform(frames[0], self.flip_ok[index])
-            return {"video": video, "label": self.labels[index], "index": index, "failed": attempt}
+            return {"video": video, "label": self.labels[index], "fine": self.fine_labels[index], "index": index,
+                    "failed": attempt}
         raise RuntimeError(f"{self.max_retries + 1} videos in a row failed to decode (last: {last_error}); "
                            "run `synta data check` on the manifest")
 
@@ -133,7 +136,8 @@ class VideoClips(Dataset):
             shape = (3, self.clip.frames) if self.clip.layout == "CTHW" else (self.clip.frames, 3)
             count = self.clip.temporal_views * self.clip.transform.spatial_views
             views, failed = [torch.zeros(*shape, size, size, dtype=torch.uint8)] * count, 1
-        return {"video": torch.stack(views), "label": self.labels[index], "index": index, "failed": failed}
+        return {"video": torch.stack(views), "label": self.labels[index], "fine": self.fine_labels[index],
+                "index": index, "failed": failed}
 
     def _decode(self, index: int, rng: np.random.Generator | None) -> list[torch.Tensor]:
         """The clip(s) of video ``index`` as uint8 ``(T, C, H, W)``: one random clip, or every test view."""

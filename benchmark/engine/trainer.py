@@ -164,7 +164,8 @@ class Trainer:
                     batch_labels = self.model.encode_labels(self.space) if self.uses_text and labels is None \
                         else labels
                     output = as_output(self._forward(net, video, batch_labels))
-                    losses = model_loss(self.model, output, target, self.criterion)
+                    fine = batch["fine"].to(self.env.device) if "fine" in batch else None
+                    losses = model_loss(self.model, output, target, self.criterion, fine=fine)
                     loss = sum(losses.values())
                 self.scaler.scale(loss / accumulate).backward()
             total_loss += float(loss.detach()) * len(target)

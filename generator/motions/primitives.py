@@ -260,11 +260,17 @@ class Scene:
     ``right`` and ``toward_camera`` are horizontal unit vectors of the chosen camera (screen right, and
     from the action towards the camera), so programs can say "left to right" or "in front of" in
     screen terms whatever the camera's azimuth.
+
+    Shapes and object colours draw from their own generators (``shape_rng``, ``color_rng``), not from
+    ``rng``: a different shape pool or colour scheme then leaves every motion draw, and so every track,
+    as it was (``synta ablate`` relies on it for counterfactual pairs).
     """
 
     def __init__(self, num_frames: int, fps: int, rng: np.random.Generator, pool: list[str],
-                 azimuth_deg: float, fixed_colors: bool) -> None:
+                 azimuth_deg: float, fixed_colors: bool, *, shape_rng: np.random.Generator,
+                 color_rng: np.random.Generator) -> None:
         self.num_frames, self.fps, self.rng, self.pool = num_frames, fps, rng, pool
+        self._shape_rng, self._color_rng = shape_rng, color_rng
         az = np.radians(azimuth_deg)
         self.toward_camera = np.array([np.cos(az), np.sin(az), 0.0])
         self.right = np.array([-np.sin(az), np.cos(az), 0.0])
@@ -307,12 +313,12 @@ class Scene:
         """A random RGB colour (fixed palette entries when the ``colors="fixed"`` factor is set)."""
         if self._fixed_colors:
             return list(_PALETTE[len(self.actors) % len(_PALETTE)])
-        return [self.u(0.1, 1.0) for _ in range(3)]
+        return [float(c) for c in self._color_rng.uniform(0.1, 1.0, 3)]
 
     def shape(self, exclude: Sequence[str] = ()) -> str:
         """A shape from the pool, cycling through it so objects of one clip differ where possible."""
         if not [s for s in self._unused_shapes if s not in exclude]:
-            self._unused_shapes = list(self.rng.permutation(self.pool))
+            self._unused_shapes = list(self._shape_rng.permutation(self.pool))
         choice = next((s for s in self._unused_shapes if s not in exclude), None)
         if choice is None:  # the pool has nothing but excluded shapes
             raise ValueError(f"shape pool {self.pool} has no shape outside {list(exclude)}")

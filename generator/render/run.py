@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from synta import __version__
+from synta.files import write_atomic
 from synta.generator.render.backgrounds import background_lists
-from synta.generator.render.dataset import check_dataset_json, read_finished, write_atomic, write_index
+from synta.generator.render.dataset import check_dataset_json, read_finished, write_index
 from synta.generator.render.options import RenderOptions
 from synta.generator.render.plan import ClipJob, plan_dataset, select_classes, shard
 from synta.generator.render.worker import Task, run_pool
@@ -49,6 +50,7 @@ class RenderConfig:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     num_shards: int = 1
     shard_id: int = 0
+    factors: dict[str, Any] = field(default_factory=dict)  # further sample_clip factors (speed, lighting, ...)
 
 
 def parse_resolution(text: str) -> tuple[int, int]:
@@ -106,7 +108,7 @@ class Progress:
 
 def _spec_args(cfg: RenderConfig) -> dict[str, Any]:
     args: dict[str, Any] = {"seed": cfg.seed, "background": cfg.background, "objects": cfg.objects,
-                            "resolution": cfg.resolution}
+                            "resolution": cfg.resolution, **cfg.factors}
     if cfg.fps:
         args["fps"] = cfg.fps
     return args
@@ -118,6 +120,8 @@ def _description(cfg: RenderConfig, engine: str, jobs: list[ClipJob], lists) -> 
                "seed": cfg.seed, "resolution": list(cfg.resolution), "fps": cfg.fps, "engine": engine,
                "samples": cfg.samples if engine != "workbench" else None,
                "denoise": cfg.denoise if engine == "cycles" else None}
+    if cfg.factors:  # only when set, so datasets made without them keep their definition
+        dataset["factors"] = dict(sorted(cfg.factors.items()))
     return {"dataset": dataset, "num_clips": len(jobs), "command": sys.argv,
             "versions": {"synta": __version__, "bpy": version("bpy"),
                          "python": sys.version.split()[0]},
@@ -128,8 +132,8 @@ def estimate_seconds(jobs: list[ClipJob], cfg: RenderConfig, engine: str, worker
     """A rough wall-clock estimate for rendering ``jobs``."""
     per_mpx, per_clip = COST[engine]
     mpx = cfg.resolution[0] * cfg.resolution[1] / 1e6
-    fps_scale = (cfg.fps or 24) / 24
-    total = sum(j.fine.frames * fps_scale * per_mpx * mpx + per_clip for j in jobs)
+    fps_scale = (cfg.fps or 24) / 24 / cfg.factors.get("speed", 1.0)
+    total = sum((cfg.factors.get("frames") or j.fine.frames * fps_scale) * per_mpx * mpx + per_clip for j in jobs)
     parallel = 1 if engine == "cycles" else max(1, min(workers, os.cpu_count() or 1))
     return total / (1 + (parallel - 1) * PARALLEL_EFFICIENCY)
 

@@ -1,0 +1,75 @@
+"""``synta bench --ablation INDEX``: run the protocol on every variant of a ``synta ablate`` output.
+
+Two modes (the ablation config's ``bench: {mode: ...}`` section, or ``--ablation-mode``):
+
+- ``each``: train and evaluate on every variant (does the transfer gap change with the factor?);
+- ``transfer``: train once on one variant (``bench: {train: NAME}``, default the config's ``reference``)
+  and evaluate those weights on every variant (which context cue does the trained model rely on?).
+
+Each variant gets its own run folder ``<output>/<variant>/`` with the usual ``results.json`` (whose
+``variant`` holds the variant's dataset factors, so ``synta report --factor <factor>`` tabulates them);
+``<output>/ablation_runs.json`` lists them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from synta.benchmark.bench import BenchConfig, BenchError, run_bench
+from synta.benchmark.engine import DistEnv
+from synta.files import write_atomic
+
+MODES = ("each", "transfer")
+
+
+def read_index(path: Path) -> dict[str, Any]:
+    """An ``ablation.json`` (or the folder holding it)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "ablation.json"
+    try:
+        index = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BenchError(f"--ablation: no ablation index at {path} (made by `synta ablate`)") from None
+    except ValueError as err:
+        raise BenchError(f"--ablation {path}: not JSON ({err})") from None
+    if not isinstance(index, dict) or not isinstance(index.get("variants"), list) or not index["variants"]:
+        raise BenchError(f"--ablation {path}: not a synta ablation index")
+    return {**index, "root": str(path.parent)}
+
+
+def run_ablation(index_path: Path, base: BenchConfig, env: DistEnv, mode: str | None = None) -> dict[str, Any] | None:
+    """Run ``base`` (its model, tasks, recipe overrides, seed) on the variants of an ablation; returns the
+    per-variant results, or None if ``stop_after`` stopped a training early."""
+    index = read_index(index_path)
+    settings = index.get("bench") or {}
+    mode = mode or settings.get("mode", "each")
+    if mode not in MODES:
+        raise BenchError(f"ablation bench mode must be one of {MODES}, got {mode!r}")
+    variants = {v["name"]: Path(index["root"]) / v["dir"] for v in index["variants"]}
+    out = base.output or Path("runs") / f"{base.model}_{index['name']}"
+    runs: dict[str, Any] = {}
+    if mode == "each":
+        for name, root in variants.items():
+            runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / name), env)
+            if runs[name] is None:
+                return None
+    else:
+        train = settings.get("train") or index.get("reference") or next(iter(variants))
+        if train not in variants:
+            raise BenchError(f"ablation {index['name']}: no variant {train!r} to train on")
+        trained = out / train
+        runs[train] = run_bench(dataclasses.replace(base, data_root=variants[train], output=trained), env)
+        if runs[train] is None:
+            return None
+        for name, root in variants.items():
+            if name != train:
+                runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / name,
+                                                           eval_from=trained, stop_after=None), env)
+    if env.is_main:
+        write_atomic(out / "ablation_runs.json", json.dumps(
+            {"ablation": index["name"], "factors": index.get("factors", []), "mode": mode,
+             "trained_on": None if mode == "each" else train, "runs": {n: n for n in runs}}, indent=1) + "\n")
+    return runs

@@ -1,0 +1,123 @@
+"""``synta study``: self-contained, reproducible experiments made of render → bench (several seeds) → report.
+
+A study is a YAML under ``assets/studies/`` (or any path): ``render`` (the settings of ``synta render``),
+``model``, ``bench`` (recipe overrides), ``tasks`` (default coarse) and ``seeds``. Every step resumes: the
+dataset render skips finished clips, each seed's run continues from its last checkpoint, and finished
+runs are not repeated, so a killed study goes on where it stopped when run again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import yaml
+
+from synta.benchmark.bench import BenchConfig, BenchError, run_bench
+from synta.benchmark.engine import DistEnv
+from synta.benchmark.metrics import METRIC_KEYS
+from synta.files import write_atomic
+
+KEYS = ("render", "model", "bench", "tasks", "seeds")
+
+
+@dataclasses.dataclass(frozen=True)
+class Study:
+    """A parsed study definition."""
+
+    name: str
+    render: dict[str, Any]
+    model: str
+    bench: dict[str, Any]
+    tasks: tuple[str, ...]
+    seeds: tuple[int, ...]
+
+
+def load_study(name_or_path: str) -> Study:
+    """A shipped study by name (``mini``) or a study YAML file."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        shipped = resources.files("synta.assets") / "studies" / f"{name_or_path}.yaml"
+        if not shipped.is_file():
+            raise BenchError(f"no study {name_or_path!r} (shipped: mini) and no such file")
+        text = shipped.read_text()
+    else:
+        if not path.is_file():
+            raise BenchError(f"no study file {path}")
+        text = path.read_text()
+    raw = yaml.safe_load(text) or {}
+    unknown = set(raw) - set(KEYS)
+    if unknown or not raw.get("model") or not raw.get("seeds"):
+        raise BenchError(f"study {name_or_path}: needs model and seeds; unknown keys: {sorted(unknown) or 'none'}")
+    return Study(path.stem, dict(raw.get("render") or {}), raw["model"], dict(raw.get("bench") or {}),
+                 tuple(raw.get("tasks") or ("coarse",)), tuple(int(s) for s in raw["seeds"]))
+
+
+def render_study_data(study: Study, out: Path, workers: int | None, echo: Callable[[str], None]) -> Path:
+    """Render (or finish rendering) the study's dataset into ``out/data``."""
+    from synta.generator.render.run import RenderConfig, parse_resolution, render_dataset
+
+    settings = dict(study.render)
+    if "resolution" in settings:
+        settings["resolution"] = parse_resolution(str(settings["resolution"]))
+    if workers:
+        settings["workers"] = workers
+    try:
+        cfg = RenderConfig(out=out / "data", **settings)
+    except TypeError as err:
+        raise BenchError(f"study {study.name}: bad render settings ({err})") from None
+    if render_dataset(cfg, echo=echo) != 0:
+        raise BenchError(f"study {study.name}: rendering failed (see {out / 'data'})")
+    return cfg.out
+
+
+def summarise(results: list[dict[str, Any]], task: str = "coarse") -> dict[str, dict[str, dict[str, float]]]:
+    """Mean and (sample) std over seeds of every metric, per direction and for the direction mean."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for direction in [*results[0]["tasks"][task]["directions"], "mean"]:
+        per_seed = [r["tasks"][task]["mean"] if direction == "mean" else r["tasks"][task]["directions"][direction]
+                    ["metrics"] for r in results]
+        out[direction] = {}
+        for key in METRIC_KEYS:
+            values = [m[key] for m in per_seed if m[key] is not None]
+            if values:
+                out[direction][key] = {"mean": float(np.mean(values)),
+                                       "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0}
+    return out
+
+
+def summary_markdown(study: Study, summary: dict[str, Any]) -> str:
+    """The study's coarse table: KC, UC, D_abs, D_rel, HM as mean ± std over seeds."""
+    lines = [f"{study.model} on the study's Syn-TA, {len(study.seeds)} seeds (mean ± std):", "",
+             "| direction | KC | UC | D_abs | D_rel | HM |", "|---|---|---|---|---|---|"]
+    for direction, metrics in summary.items():
+        cells = [f"{metrics[k]['mean']:.2f} ± {metrics[k]['std']:.2f}" if k in metrics else "–" for k in METRIC_KEYS]
+        label = {"set1": "Set 1 → 2", "set2": "Set 2 → 1"}.get(direction, "mean")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def run_study(study: Study, out: Path, env: DistEnv, workers: int = 2, render_workers: int | None = None,
+              echo: Callable[[str], None] = print) -> str:
+    """Render, train every seed, report; returns the summary Markdown (also in ``out/summary.md``)."""
+    data = render_study_data(study, out, render_workers, echo) if env.is_main else out / "data"
+    results = []
+    for seed in study.seeds:
+        echo(f"study {study.name}: training {study.model}, seed {seed}")
+        cfg = BenchConfig(model=study.model, data_root=data, tasks=study.tasks, output=out / "runs" / f"seed{seed}",
+                          overrides=study.bench, seed=seed, workers=workers, resume=True,
+                          command=("synta", "study", study.name))
+        results.append(run_bench(cfg, env))
+    if not env.is_main:
+        return ""
+    from synta.benchmark.report import load_runs, write_report
+
+    write_report(load_runs([out / "runs" / f"seed{s}" for s in study.seeds]), out / "report")
+    summary = summarise(results)
+    text = summary_markdown(study, summary)
+    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    write_atomic(out / "summary.md", text)
+    return text
