@@ -8,7 +8,8 @@ Two modes (the ablation config's ``bench: {mode: ...}`` section, or ``--ablation
 
 Each variant gets its own run folder ``<output>/<variant>/`` with the usual ``results.json`` (whose
 ``variant`` holds the variant's dataset factors, so ``synta report --factor <factor>`` tabulates them);
-``<output>/ablation_runs.json`` lists them.
+``<output>/ablation_runs.json`` maps each variant to its run folder (variants whose settings are equal
+share one dataset and, in ``each`` mode, one run).
 """
 from __future__ import annotations
 
@@ -51,8 +52,14 @@ def run_ablation(index_path: Path, base: BenchConfig, env: DistEnv, mode: str | 
     variants = {v["name"]: Path(index["root"]) / v["dir"] for v in index["variants"]}
     out = base.output or Path("runs") / f"{base.model}_{index['name']}"
     runs: dict[str, Any] = {}
+    folders: dict[str, str] = {}  # variant → its run folder (variants with equal settings share a dataset)
     if mode == "each":
+        first_on: dict[Path, str] = {}
         for name, root in variants.items():
+            if root in first_on:
+                runs[name], folders[name] = runs[first_on[root]], first_on[root]
+                continue
+            first_on[root], folders[name] = name, name
             runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / name), env)
             if runs[name] is None:
                 return None
@@ -64,6 +71,7 @@ def run_ablation(index_path: Path, base: BenchConfig, env: DistEnv, mode: str | 
         runs[train] = run_bench(dataclasses.replace(base, data_root=variants[train], output=trained), env)
         if runs[train] is None:
             return None
+        folders = {name: name for name in variants}
         for name, root in variants.items():
             if name != train:
                 runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / name,
@@ -71,5 +79,5 @@ def run_ablation(index_path: Path, base: BenchConfig, env: DistEnv, mode: str | 
     if env.is_main:
         write_atomic(out / "ablation_runs.json", json.dumps(
             {"ablation": index["name"], "factors": index.get("factors", []), "mode": mode,
-             "trained_on": None if mode == "each" else train, "runs": {n: n for n in runs}}, indent=1) + "\n")
+             "trained_on": None if mode == "each" else train, "runs": folders}, indent=1) + "\n")
     return runs

@@ -143,13 +143,13 @@ def models(as_json: bool, tiny: bool, count: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    click.echo(f"{'name':<20} {'family':<12} {'params':>8} {'trainable':>9} {'frames':>9} {'input':>5}  pretrained")
+    click.echo(f"{'name':<32} {'family':<12} {'params':>8} {'trainable':>9} {'frames':>9} {'input':>5}  pretrained")
     for r in rows:
         frames = f"{r['frames']}x{r['stride']}" if r["sampler"] == "dense" else f"{r['frames']} seg"
         params = f"{r['params_m']:.1f}M" if r["params_m"] else "–"
         trainable = f"{r['trainable_m']:.1f}M" if r["trainable_m"] else "–"
         name = r["name"] + (f" ({', '.join(r['aliases'])})" if r["aliases"] else "")
-        click.echo(f"{name:<20} {r['family']:<12} {params:>8} {trainable:>9} {frames:>9} {r['input']:>5}  "
+        click.echo(f"{name:<32} {r['family']:<12} {params:>8} {trainable:>9} {frames:>9} {r['input']:>5}  "
                    f"{r['pretrained']}")
     click.echo(f"{len(rows)} models" + ("" if count else " (reference parameter counts; --count to build and count)"))
 

@@ -25,7 +25,6 @@ import yaml
 
 from synta.files import write_atomic
 from synta.generator import sample_clip
-from synta.generator.lighting import WORKBENCH_LIGHTINGS
 from synta.generator.render.backgrounds import background_lists
 from synta.generator.render.plan import plan_dataset, select_classes
 from synta.generator.render.run import RenderConfig, parse_resolution, render_dataset, resolve_engine
@@ -221,9 +220,9 @@ def _check(cfg: RenderConfig) -> None:
                 objects=cfg.objects, resolution=cfg.resolution, **({"fps": cfg.fps} if cfg.fps else {}),
                 **cfg.factors)
     lighting = cfg.factors.get("lighting", "default")
-    if resolve_engine(cfg.engine)[0] == "workbench" and lighting not in WORKBENCH_LIGHTINGS:
-        raise ValueError(f"lighting {lighting!r} changes light energy or colour, which the workbench engine "
-                         "does not render; use engine: cycles or eevee")
+    if lighting != "default" and resolve_engine(cfg.engine)[0] == "workbench":
+        raise ValueError(f"lighting {lighting!r} would look the same: the workbench engine lights every scene "
+                         "with its studio light; use engine: cycles or eevee")
 
 
 def write_index(ablation: Ablation, out: Path) -> Path:

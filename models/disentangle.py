@@ -108,7 +108,9 @@ def hierarchy_matrix(parents: torch.Tensor, num_coarse: int) -> torch.Tensor:
 def fuse_coarse(coarse_logits: torch.Tensor, fine_logits: torch.Tensor, hierarchy: torch.Tensor,
                 weight: float) -> torch.Tensor:
     """Coarse logits ``(B, C)`` fused with the fine branch: ``coarse + weight · log(H p_fine + eps)``."""
-    coarse_from_fine = fine_logits.float().softmax(-1) @ hierarchy.t()
+    # In fp32 even under autocast: a bf16 product would round the small probabilities the log looks at.
+    with torch.autocast(fine_logits.device.type, enabled=False):
+        coarse_from_fine = fine_logits.float().softmax(-1) @ hierarchy.float().t()
     return coarse_logits.float() + weight * torch.log(coarse_from_fine + FUSION_EPS)
 
 

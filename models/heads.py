@@ -9,14 +9,11 @@ kernel fixed to the 224-px default input).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from urllib.error import URLError
 
 import torch
 from torch import nn
 
 from synta.models.base import VideoModel
-from synta.models.registry import get_info
-from synta.models.weights import load_weights
 
 
 def pool_features(x: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
@@ -61,19 +58,3 @@ class LibraryNet(VideoModel):
     def remap_state_dict(self, state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Library keys renamed, keys already in our layout kept."""
         return {k if k.startswith(self.own_prefixes) else self.remap_key(k): v for k, v in state.items()}
-
-
-def load_pretrained(model: nn.Module, name: str) -> nn.Module:
-    """Load the canonical weights of registered model ``name`` into ``model`` (downloaded once into torch's
-    hub cache). Raises ``ValueError`` for models without canonical weights and ``RuntimeError`` with a way
-    out when the download fails (no network)."""
-    info = get_info(name)
-    if not info.weights_url:
-        raise ValueError(f"{info.name} has no pretrained weights; build it with pretrained=False")
-    try:
-        load_weights(model, info.weights_url)
-    except (URLError, OSError) as err:
-        raise RuntimeError(f"could not download the {info.name} weights from {info.weights_url} ({err}); "
-                           f"fetch the file where the network is reachable and pass it as weights=PATH "
-                           f"(--weights PATH)") from None
-    return model

@@ -19,8 +19,9 @@ import torch
 from torchvision.models.video import MViT_V2_S_Weights
 from torchvision.models.video.mvit import MSBlockConfig, MViT
 
-from synta.models.heads import LibraryNet, load_pretrained
+from synta.models.heads import LibraryNet
 from synta.models.registry import register_model
+from synta.models.weights import load_pretrained
 
 
 def multiscale_blocks(depth: int, embed_dim: int, num_heads: int, stage_starts: Sequence[int],

@@ -15,8 +15,9 @@ import torch
 from pytorchvideo.models.resnet import create_resnet
 from torch import nn
 
-from synta.models.heads import ClassifierHead, LibraryNet, load_pretrained
+from synta.models.heads import ClassifierHead, LibraryNet
 from synta.models.registry import register_model
+from synta.models.weights import load_pretrained
 
 ZOO = "https://dl.fbaipublicfiles.com/pytorchvideo/model_zoo/kinetics"
 PRETRAINED = "Kinetics-400 (pytorchvideo model zoo)"

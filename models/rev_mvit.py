@@ -31,9 +31,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from synta.models.base import VideoModel
-from synta.models.heads import ClassifierHead, load_pretrained
+from synta.models.heads import ClassifierHead
 from synta.models.mvit import multiscale_blocks
 from synta.models.registry import register_model
+from synta.models.weights import load_pretrained
 
 THW = tuple[int, int, int]
 Masks = tuple[torch.Tensor | None, torch.Tensor | None]

@@ -14,9 +14,9 @@ import torch
 from pytorchvideo.models.slowfast import create_slowfast
 from torch import nn
 
-from synta.models.heads import load_pretrained
 from synta.models.registry import register_model
 from synta.models.resnet3d import PRETRAINED, ZOO, PytorchVideoResNet
+from synta.models.weights import load_pretrained
 
 
 class SlowFast(PytorchVideoResNet):

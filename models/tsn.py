@@ -29,8 +29,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 from synta.models.base import VideoModel
-from synta.models.heads import load_pretrained
-from synta.models.weights import WeightsError
+from synta.models.weights import WeightsError, load_pretrained
 
 #: Block type and blocks per stage of the frame encoders.
 ARCHS: dict[str, tuple[type[nn.Module], tuple[int, int, int, int]]] = {

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.error import URLError
 
 import torch
 from torch import nn
+
+from synta.models.registry import get_info
 
 _CONTAINERS = ("model_state", "state_dict", "model", "module")
 
@@ -81,3 +84,19 @@ def load_weights(model: nn.Module, source: str | Path | Mapping[str, torch.Tenso
         raise WeightsError(f"{name} does not fit {type(model).__name__}: " + "; ".join(problems))
     model.load_state_dict(state, strict=False)
     return skipped
+
+
+def load_pretrained(model: nn.Module, name: str) -> nn.Module:
+    """Load the canonical weights of registered model ``name`` into ``model`` (downloaded once into torch's
+    hub cache). Raises ``ValueError`` for models without canonical weights and ``RuntimeError`` with a way
+    out when the download fails (no network)."""
+    info = get_info(name)
+    if not info.weights_url:
+        raise ValueError(f"{info.name} has no pretrained weights; build it with pretrained=False")
+    try:
+        load_weights(model, info.weights_url)
+    except (URLError, OSError) as err:
+        raise RuntimeError(f"could not download the {info.name} weights from {info.weights_url} ({err}); "
+                           f"fetch the file where the network is reachable and pass it as weights=PATH "
+                           f"(--weights PATH)") from None
+    return model

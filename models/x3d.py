@@ -14,9 +14,10 @@ import torch
 from pytorchvideo.models.x3d import create_x3d
 from torch import nn
 
-from synta.models.heads import LibraryNet, load_pretrained
+from synta.models.heads import LibraryNet
 from synta.models.registry import register_model
 from synta.models.resnet3d import PRETRAINED, ZOO
+from synta.models.weights import load_pretrained
 
 
 class X3D(LibraryNet):
@@ -32,6 +33,13 @@ class X3D(LibraryNet):
                               depth_factor=depth_factor, head_dim_out=head_features, head_activation=None,
                               input_clip_length=16, input_crop_size=224)
         self.net.blocks[-1].pool.pool = nn.AdaptiveAvgPool3d(1)
+
+    def forward_features(self, video: torch.Tensor) -> torch.Tensor:
+        """The head's projected, pooled features ``(B, head_features, 1, 1, 1)``, before dropout and classifier."""
+        x = video
+        for block in self.net.blocks[:-1]:
+            x = block(x)
+        return self.net.blocks[-1].pool(x)
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
         return self.net(video)

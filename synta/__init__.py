@@ -1,2 +1,2 @@
 """synta: measure motion transferability in video models (Syn-TA generator + transfer benchmark)."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -160,6 +160,8 @@ def test_hierarchy_matrix_sums_fine_probabilities_onto_parents():
     coarse_logits = torch.tensor([[1.0, 2.0, 3.0], [0.0, 0.5, -1.0]])
     fused = fuse_coarse(coarse_logits, p_fine.log(), h, 0.5)  # softmax of log-probabilities is the probabilities
     torch.testing.assert_close(fused, coarse_logits + 0.5 * torch.log(p_fine @ h.t() + FUSION_EPS))
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # the fusion stays in fp32 under mixed precision
+        torch.testing.assert_close(fuse_coarse(coarse_logits, p_fine.log(), h, 0.5), fused, rtol=0, atol=0)
     # a coarse class without fine classes in the set is vetoed by the fine branch
     no_child = fuse_coarse(coarse_logits, p_fine.log(), hierarchy_matrix(torch.tensor([0, 0, 2, 2]), 3), 1.0)
     assert (no_child.argmax(1) != 1).all() and no_child[:, 1].max() < -10

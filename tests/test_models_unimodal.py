@@ -23,6 +23,7 @@ from torchvision.models.video.mvit import MViT
 from synta.benchmark.recipe import model_recipe
 from synta.models import registry
 from synta.models.base import count_parameters
+from synta.models.heads import pool_features
 from synta.models.mvit import multiscale_blocks
 from synta.models.resnet3d import ARCHS
 from synta.models.rev_mvit import ReversibleBlock, reversible_run
@@ -35,6 +36,15 @@ PAPER_PARAMS = {"c2d_r50": 24.3, "i3d_r50": 28.0, "x3d_m": 3.8, "slowfast_r50": 
                 "rev_mvit_b": 34.9}
 ALIASES = {"c2d": "c2d_r50", "i3d": "i3d_r50", "x3d": "x3d_m", "slowfast": "slowfast_r50", "mvitv2": "mvitv2_s",
            "rev_mvit": "rev_mvit_b"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One intra-op thread: on a shared 2-core machine more threads stall each other (10-100x slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def clip(name: str, batch: int = 2, seed: int = 0) -> torch.Tensor:
@@ -96,6 +106,16 @@ def test_kinetics_head_is_reinitialised(name, tmp_path):
     assert skipped and all(k.startswith(head) for k in skipped)
     assert all(torch.equal(v, k400.state_dict()[k]) for k, v in model.state_dict().items() if not k.startswith(head))
     assert outputs(model, clip(name)).shape == (2, 7)
+
+
+@pytest.mark.parametrize("name", TINY)
+def test_features_are_one_vector_per_clip(name):
+    """``forward_features`` (what feature extractors pool) ends where the classifier starts."""
+    model = registry.build(name, 5).eval()
+    with torch.no_grad():
+        features = pool_features(model.forward_features(clip(name)))
+    classifier = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]  # every family ends in it
+    assert classifier.out_features == 5 and features.shape == (2, classifier.in_features)
 
 
 def test_aliases_resolve():
