@@ -571,7 +571,7 @@ def per_class_figure(run: Run, task: str = "coarse", setting: str | None = None)
         ax.set_title(f"train Set {result['train_set']} → unknown Set {result['unknown_set']}: "
                      f"{names['known']} {m['known']:.1f}, {names['unknown']} {m['unknown']:.1f}", fontsize=9.5)
     _legend(fig, "known set", "unknown set")
-    fig.suptitle(f"{run.model} on {setting or _dataset_name(run)}, seed {run.seed}: per-class {task} accuracy, "
+    fig.suptitle(f"{run.model} on {setting or _dataset_name(run)}, seed {run.seed}: per-class {task} accuracy,\n"
                  "largest transfer gap (Δ = known − unknown) first", fontsize=10.5)
     return fig
 

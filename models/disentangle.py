@@ -4,7 +4,9 @@ The Syn-TA paper ("Punching Bag vs. Punching Person: Motion Transferability in V
 improves coarse recognition in unknown contexts by "disentangling coarse and fine motion": a base coarse
 model (EZ-CLIP: its printed base numbers are EZ-CLIP's coarse results; Syn-TA coarse HM Set 1 / Set 2 67.96 /
 68.80 → 70.69 / 72.03) plus a fine branch whose cues aid the coarse decision. The paper describes the method
-in a few sentences only; everything below that is not in that description is **our choice**, marked (ours).
+only briefly and gives no architecture details, loss weights or training settings for it; everything below
+beyond "shared encoder, coarse and fine branches trained jointly, fine cues fused into the coarse decision"
+is **our choice**, marked (ours). The training recipe is EZ-CLIP's (``assets/models/disentangle_b16.yaml``).
 
 What is implemented:
 
@@ -15,7 +17,7 @@ What is implemented:
   its own projection (ours: a bias-free ``D × D`` linear map initialised to the identity, so that with CLIP
   weights both branches start as EZ-CLIP's embedding; the fine one gets a small random perturbation,
   entries ``N(0, (0.1 / √D)²)``, because identical branches are a stationary point of the decorrelation
-  term):
+  term). At ViT-B/16 this adds ``2 × 512²`` trainable parameters to EZ-CLIP's 5.2M (5.73M in all):
 
   - the *coarse branch* ``z_c = P_c h`` is scored against the coarse class names through EZ-CLIP's prompts
     (ActionCLIP's templates, or the ``descriptions`` CSV);

@@ -38,3 +38,15 @@ def tiny_synta(tmp_path_factory):
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     return out
+
+
+@pytest.fixture
+def one_thread():
+    """One intra-op torch thread for the test: on a shared 2-core machine more threads stall each other
+    (model steps 10-100x slower)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

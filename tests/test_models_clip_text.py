@@ -31,12 +31,7 @@ UNSEEN_SPACE = LabelSpace(
     (0, 1, 2, 0, 1), COARSE, set_fine_names=("orbiting7", "rising4", "falling3", "orbiting8", "moving_in_a_path5"))
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _video(batch: int = 2, frames: int = 4, seed: int = 0) -> torch.Tensor:

@@ -21,13 +21,7 @@ from synta.models.clip_vision import (
 )
 from synta.models.registry import build, get_info
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def open_clip_tiny_tower() -> OpenClipVisionTransformer:

@@ -44,12 +44,7 @@ AUX = {"videodg_r50_tiny": {"ce", "rada"}, "stdn_r50_tiny": {"ce", "entropy", "d
 CE = torch.nn.CrossEntropyLoss()
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def clip(name: str, batch: int = 2, seed: int = 0) -> torch.Tensor:

@@ -248,3 +248,14 @@ def test_bench_trains_on_both_labels_and_scores_the_unknown_set(tiny_synta, tmp_
     direction = json.loads((out / "results.json").read_text())["tasks"]["coarse"]["directions"]["set1"]
     assert direction["unknown"]["set"] == 2 and direction["unknown"]["num_videos"] == 6
     assert direction["metrics"]["hm"] is not None
+
+
+@pytest.mark.slow
+def test_full_size_adds_two_projections_to_ezclip():
+    from synta.models.base import count_parameters
+
+    ours, base = registry.build("disentangle_b16"), registry.build("ezclip_b16")
+    extra = 2 * 512 * 512
+    assert count_parameters(ours) == count_parameters(base) + extra
+    assert count_parameters(ours, trainable=True) == count_parameters(base, trainable=True) + extra
+    assert count_parameters(ours, trainable=True) / 1e6 == pytest.approx(5.73, abs=0.01)

@@ -38,13 +38,7 @@ ALIASES = {"c2d": "c2d_r50", "i3d": "i3d_r50", "x3d": "x3d_m", "slowfast": "slow
            "rev_mvit": "rev_mvit_b"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine more threads stall each other (10-100x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def clip(name: str, batch: int = 2, seed: int = 0) -> torch.Tensor:
