@@ -81,7 +81,8 @@ def load_dataset(cfg: BenchConfig) -> Manifest:
     try:
         manifest = read_manifest(cfg.data_root)
     except (FileNotFoundError, ValueError) as err:
-        raise BenchError(f"--data-root {cfg.data_root}: {err}") from None
+        hint = {"synta": "render one with `synta render`"}.get(cfg.dataset, "make one with `synta data prepare`")
+        raise BenchError(f"--data-root {cfg.data_root}: {err} ({hint})") from None
     if manifest.dataset != cfg.dataset:
         raise BenchError(f"--data-root {cfg.data_root} holds {manifest.dataset}, not {cfg.dataset}")
     return manifest

@@ -115,11 +115,10 @@ class CLIPVideoModel(VideoModel):
         """
         if self.training and self.trains_text:
             return self._encode_labels(space, self.prompts.indices(train=True))
-        key = (space.key, space.names)
-        if key not in self._label_cache:
+        if space not in self._label_cache:  # keyed by the whole (frozen) space: names, captions, parents
             with torch.no_grad():
-                self._label_cache[key] = self._encode_labels(space, self.prompts.indices(train=False))
-        return self._label_cache[key]
+                self._label_cache[space] = self._encode_labels(space, self.prompts.indices(train=False))
+        return self._label_cache[space]
 
     def _encode_labels(self, space: LabelSpace, indices: tuple[int, ...]) -> Any:
         """Encode ``space`` with the templates at ``indices`` (override to return more than text)."""

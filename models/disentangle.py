@@ -155,19 +155,6 @@ class Disentangle(EZCLIP):
 
     # ------------------------------------------------------------------ labels
 
-    def encode_labels(self, space: LabelSpace) -> HierarchicalLabels:
-        """Both branches' encodings of ``space`` (see :class:`HierarchicalLabels`), cached as the base does.
-
-        The cache is keyed by the whole label space: the base's key (task, set, class names) would not see
-        a change of the set's fine captions, which this model scores.
-        """
-        if self.training and self.trains_text:
-            return super().encode_labels(space)
-        if space not in self._label_cache:
-            with torch.no_grad():
-                self._label_cache[space] = self._encode_labels(space, self.prompts.indices(train=False))
-        return self._label_cache[space]
-
     def _encode_labels(self, space: LabelSpace, indices: tuple[int, ...]) -> HierarchicalLabels:
         if space.task == "coarse":
             if not space.set_fine:

@@ -36,12 +36,7 @@ UNKNOWN = LabelSpace("coarse", 2, COARSE, (0, 1, 2), COARSE, SET2_FINE,
 CRITERION = torch.nn.CrossEntropyLoss()
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _video(batch: int = 2, seed: int = 0) -> torch.Tensor:
