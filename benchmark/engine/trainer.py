@@ -209,13 +209,13 @@ class Trainer:
     def _save(self, val_top1: float | None) -> None:
         if not self.env.is_main:
             return
+        improved = val_top1 is not None and val_top1 > self.best
+        if improved:
+            self.best = val_top1
         state = self._state()
         save_checkpoint(self.checkpoint_dir / "last.pt", state)
-        if val_top1 is not None and val_top1 > self.best:
-            self.best = val_top1
-            state["best"] = val_top1
+        if improved:
             save_checkpoint(self.checkpoint_dir / "best.pt", state)
-            save_checkpoint(self.checkpoint_dir / "last.pt", state)
 
     def _restore(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
