@@ -53,6 +53,7 @@ from synta.benchmark.protocol import LabelSpace
 from synta.models.base import Criterion, ModelOutput, VideoModel
 from synta.models.clip_text import TextConfig, TextTransformer, load_clip_text, tokenize
 from synta.models.clip_video import video_text_kl
+from synta.models.clip_vision import openai_state_dict
 from synta.models.prompts import class_texts
 from synta.models.registry import register_model
 
@@ -89,18 +90,6 @@ def mlp(in_features: int, hidden: Sequence[int], dropout: float) -> nn.Sequentia
         layers += [nn.Linear(in_features, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Dropout(dropout)]
         in_features = width
     return nn.Sequential(*layers)
-
-
-def openai_b32_state_dict() -> dict[str, torch.Tensor]:
-    """OpenAI CLIP ViT-B/32 through open_clip (downloaded on first use; ``RuntimeError`` when offline)."""
-    import open_clip
-
-    try:
-        model = open_clip.create_model("ViT-B-32", pretrained="openai", force_quick_gelu=True)
-    except Exception as err:  # download failures come as many exception types; report them in one line
-        raise RuntimeError("could not load OpenAI CLIP ViT-B/32 weights through open_clip (they are downloaded "
-                           f"on first use, which needs network access): {type(err).__name__}: {err}") from None
-    return model.state_dict()
 
 
 class CIR(VideoModel):
@@ -198,7 +187,7 @@ def build_cir(tiny: bool, pretrained: bool, **kwargs: Any) -> CIR:
         kwargs = {"in_features": 288, "hidden": (64, 32), "bottleneck": 16, "text": TextConfig.tiny(), **kwargs}
     model = CIR(**kwargs)
     if pretrained:
-        model.load_clip_text(openai_b32_state_dict())
+        model.load_clip_text(openai_state_dict("ViT-B-32"))
     return model
 
 

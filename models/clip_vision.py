@@ -181,17 +181,18 @@ def encode_frames(vit: VisionTransformer, video: torch.Tensor) -> torch.Tensor:
     return vit(video.flatten(0, 1)).unflatten(0, (b, t))
 
 
-def openai_state_dict() -> dict[str, torch.Tensor]:
-    """The full OpenAI CLIP ViT-B/16 state dict (``visual.*`` and the text tower) through open_clip.
+def openai_state_dict(arch: str = "ViT-B-16") -> dict[str, torch.Tensor]:
+    """The full OpenAI CLIP state dict of ``arch`` (``visual.*`` and the text tower) through open_clip.
 
     Needs network access the first time (open_clip caches the file); raises ``RuntimeError`` otherwise.
     """
     import open_clip
 
     try:
-        model = open_clip.create_model("ViT-B-16", pretrained="openai", force_quick_gelu=True)
+        model = open_clip.create_model(arch, pretrained="openai", force_quick_gelu=True)
     except Exception as err:  # download failures come as many exception types; report them in one line
-        raise RuntimeError("could not load OpenAI CLIP ViT-B/16 weights through open_clip (they are downloaded "
+        name = "/".join(arch.rsplit("-", 1))  # ViT-B-16 → ViT-B/16, as the papers write it
+        raise RuntimeError(f"could not load OpenAI CLIP {name} weights through open_clip (they are downloaded "
                            f"on first use, which needs network access): {type(err).__name__}: {err}") from None
     return model.state_dict()
 
