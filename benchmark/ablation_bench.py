@@ -6,7 +6,8 @@ Two modes (the ablation config's ``bench: {mode: ...}`` section, or ``--ablation
 - ``transfer``: train once on one variant (``bench: {train: NAME}``, default the config's ``reference``)
   and evaluate those weights on every variant (which context cue does the trained model rely on?).
 
-Each variant gets its own run folder ``<output>/<variant>/`` with the usual ``results.json`` (whose
+Each variant gets its own run folder ``<output>/<variant>/`` (the variant name slugged, so a name from the
+index can never point outside ``<output>``; its ``dir`` must lie inside the index's folder) with the usual ``results.json`` (whose
 ``variant`` holds the variant's dataset factors, so ``synta report --factor <factor>`` tabulates them);
 ``<output>/ablation_runs.json`` maps each variant to its run folder (variants whose settings are equal
 share one dataset and, in ``each`` mode, one run).
@@ -21,6 +22,7 @@ from typing import Any
 from synta.benchmark.bench import BenchConfig, BenchError, run_bench
 from synta.benchmark.engine import DistEnv
 from synta.files import write_atomic
+from synta.paths import PathEscapeError, inside, slug
 
 MODES = ("each", "transfer")
 
@@ -36,9 +38,27 @@ def read_index(path: Path) -> dict[str, Any]:
         raise BenchError(f"--ablation: no ablation index at {path} (made by `synta ablate`)") from None
     except ValueError as err:
         raise BenchError(f"--ablation {path}: not JSON ({err})") from None
-    if not isinstance(index, dict) or not isinstance(index.get("variants"), list) or not index["variants"]:
+    if not isinstance(index, dict) or not isinstance(index.get("variants"), list) or not index["variants"] \
+            or not isinstance(index.get("name"), str):
         raise BenchError(f"--ablation {path}: not a synta ablation index")
-    return {**index, "root": str(path.parent)}
+    return {**index, "root": str(path.parent), "path": str(path)}
+
+
+def variant_roots(index: dict[str, Any]) -> dict[str, Path]:
+    """``{variant name: its dataset folder}``, each folder checked to lie inside the index's folder
+    (symlinks followed). Raises :class:`BenchError` naming the index and the variant."""
+    roots: dict[str, Path] = {}
+    for i, v in enumerate(index["variants"]):
+        where = f"--ablation {index['path']}: variants[{i}]"
+        if not isinstance(v, dict) or not isinstance(v.get("name"), str) or not isinstance(v.get("dir"), str):
+            raise BenchError(f"{where}: expected {{\"name\": ..., \"dir\": ...}} strings")
+        if v["name"] in roots:
+            raise BenchError(f"{where}: variant {v['name']!r} appears twice")
+        try:
+            roots[v["name"]] = inside(index["root"], v["dir"])
+        except PathEscapeError as err:
+            raise BenchError(f"{where}: {err}") from None
+    return roots
 
 
 def run_ablation(index_path: Path, base: BenchConfig, env: DistEnv, mode: str | None = None) -> dict[str, Any] | None:
@@ -46,35 +66,37 @@ def run_ablation(index_path: Path, base: BenchConfig, env: DistEnv, mode: str | 
     per-variant results, or None if ``stop_after`` stopped a training early."""
     index = read_index(index_path)
     settings = index.get("bench") or {}
+    if not isinstance(settings, dict):
+        raise BenchError(f"--ablation {index['path']}: its bench section is not a mapping")
     mode = mode or settings.get("mode", "each")
     if mode not in MODES:
         raise BenchError(f"ablation bench mode must be one of {MODES}, got {mode!r}")
-    variants = {v["name"]: Path(index["root"]) / v["dir"] for v in index["variants"]}
-    out = base.output or Path("runs") / f"{base.model}_{index['name']}"
+    variants = variant_roots(index)
+    out = base.output or Path("runs") / slug(f"{base.model}_{index['name']}")
     runs: dict[str, Any] = {}
     folders: dict[str, str] = {}  # variant → its run folder (variants with equal settings share a dataset)
     if mode == "each":
         first_on: dict[Path, str] = {}
         for name, root in variants.items():
             if root in first_on:
-                runs[name], folders[name] = runs[first_on[root]], first_on[root]
+                runs[name], folders[name] = runs[first_on[root]], slug(first_on[root])
                 continue
-            first_on[root], folders[name] = name, name
-            runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / name), env)
+            first_on[root], folders[name] = name, slug(name)
+            runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / slug(name)), env)
             if runs[name] is None:
                 return None
     else:
         train = settings.get("train") or index.get("reference") or next(iter(variants))
-        if train not in variants:
+        if not isinstance(train, str) or train not in variants:
             raise BenchError(f"ablation {index['name']}: no variant {train!r} to train on")
-        trained = out / train
+        trained = out / slug(train)
         runs[train] = run_bench(dataclasses.replace(base, data_root=variants[train], output=trained), env)
         if runs[train] is None:
             return None
-        folders = {name: name for name in variants}
+        folders = {name: slug(name) for name in variants}
         for name, root in variants.items():
             if name != train:
-                runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / name,
+                runs[name] = run_bench(dataclasses.replace(base, data_root=root, output=out / slug(name),
                                                            eval_from=trained, stop_after=None), env)
     if env.is_main:
         write_atomic(out / "ablation_runs.json", json.dumps(

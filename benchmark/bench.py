@@ -34,10 +34,11 @@ from synta.benchmark.data.manifest import Manifest, read_manifest
 from synta.benchmark.engine import DistEnv, Predictions, Trainer
 from synta.benchmark.engine.distributed import barrier, broadcast
 from synta.benchmark.metrics import accuracy_report, mean_metrics, transfer_metrics
-from synta.benchmark.protocol import Direction, LabelSpace, directions, label_space, scores_unknown
+from synta.benchmark.protocol import Direction, directions, label_space, scores_unknown
 from synta.benchmark.recipe import Recipe, model_recipe
 from synta.benchmark.results import FORMAT
 from synta.files import write_atomic
+from synta.models.label_space import LabelSpace
 from synta.models.registry import ModelInfo, build, get_info
 
 log = logging.getLogger(__name__)

@@ -14,42 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from synta.benchmark.data.labels import ClassIndex
+from synta.models.label_space import LabelSpace
 
 TASKS = ("coarse", "fine")
 DATASETS = ("synta", "k400-ta", "ssv2-ta")
-
-
-@dataclass(frozen=True)
-class LabelSpace:
-    """The classes a model scores: ``names`` in label order (coarse names, or one set's fine captions).
-
-    ``coarse_names`` is the dataset's coarse label space and ``parents`` the coarse id of each class (the
-    identity for the coarse task). ``set_fine`` (captions) and ``set_fine_names`` (short names such as
-    ``orbiting3``) list the fine classes of ``set_id`` and ``set_fine_parents`` their coarse ids, for either
-    task: a hierarchical model scores a coarse space through the fine classes of the set it is shown.
-    """
-
-    task: str
-    set_id: int
-    names: tuple[str, ...]
-    parents: tuple[int, ...]
-    coarse_names: tuple[str, ...]
-    set_fine: tuple[str, ...] = ()
-    set_fine_names: tuple[str, ...] = ()
-    set_fine_parents: tuple[int, ...] = ()
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    @property
-    def short_names(self) -> tuple[str, ...]:
-        """Short names of the classes (``orbiting3``) for a fine space; empty for coarse."""
-        return self.set_fine_names if self.task == "fine" else ()
-
-    @property
-    def key(self) -> tuple[str, int]:
-        """Identifies the label space (for caching encoded labels)."""
-        return self.task, self.set_id
 
 
 def label_space(classes: ClassIndex, task: str, set_id: int) -> LabelSpace:

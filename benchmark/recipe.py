@@ -5,11 +5,19 @@ samples are made, see :class:`~synta.benchmark.data.dataset.ClipConfig`), ``opti
 optional ``data`` section (``source: features`` feeds cached clip features instead of decoded video, see
 :mod:`synta.benchmark.data.features`), and an optional ``tiny`` section of overrides used by the model's
 ``_tiny`` variant. Defaults follow the reference's configs (SYNTA_REFERENCE §5). Command-line options
-override single fields last.
+override single fields last (``--set SECTION.KEY=VALUE``, parsed by :func:`parse_sets`).
+
+Every value is checked against its field's type before anything runs: numbers must be finite, integers
+must be integers (``2.5`` is not a batch size), booleans must be booleans, and ``model`` settings must be
+ones the model's recipe file names. Errors are :class:`RecipeError`, one line each.
 """
 from __future__ import annotations
 
 import copy
+import math
+import types
+import typing
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from typing import Any
@@ -18,9 +26,16 @@ import yaml
 
 from synta.benchmark.data.dataset import ClipConfig
 from synta.benchmark.data.transforms import TransformConfig
+from synta.errors import InputError, one_line
 
 OPTIMIZERS = ("sgd", "adamw", "adam")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+SECTIONS = ("model", "clip", "transform", "optim", "train", "data")
+_FREE_SECTIONS = ("model", "data")  # keys checked against the recipe file (model) or by their consumer (data)
+
+
+class RecipeError(InputError):
+    """A recipe setting of the wrong name, type or value (also a ``ValueError``)."""
 
 
 @dataclass(frozen=True)
@@ -104,25 +119,122 @@ def read_recipe_file(config: str) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def _build(cls: type, section: str, values: dict[str, Any]) -> Any:
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters (user input is echoed in one-line messages)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _type_name(hint: Any) -> str:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {len(typing.get_args(hint))} ({', '.join(_type_name(a) for a in typing.get_args(hint))})"
+    return {int: "an integer", float: "a number", bool: "true/false", str: "a string", type(None): "null"}.get(
+        hint, getattr(hint, "__name__", str(hint)))
+
+
+def _coerce(value: Any, hint: Any) -> tuple[bool, Any]:
+    """``(ok, value)``: whether ``value`` fits the type ``hint``, and the value in that type's form (lists
+    become tuples, integers become floats for float fields)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            ok, out = _coerce(value, arg)
+            if ok:
+                return True, out
+        return False, value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)) or len(value) != len(args):
+            return False, value
+        items = [_coerce(v, a) for v, a in zip(value, args)]
+        return all(ok for ok, _ in items), tuple(v for _, v in items)
+    if hint is type(None):
+        return value is None, value
+    if hint is bool:
+        return isinstance(value, bool), value
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if hint is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return ok, float(value) if ok else value
+    if hint is str:
+        return isinstance(value, str), value
+    return True, value  # nested configs (ClipConfig.transform) are built and checked by their own _build
+
+
+def _build(cls: type, section: str, values: Any) -> Any:
+    if not isinstance(values, dict):
+        raise RecipeError(f"recipe section {section} must be a mapping of settings, got {_short(values)}")
+    hints = typing.get_type_hints(cls)
     known = {f.name for f in fields(cls)}
     unknown = set(values) - known
     if unknown:
-        raise ValueError(f"unknown {section} setting(s): {', '.join(sorted(unknown))}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-    return cls(**values)
+        raise RecipeError(f"unknown {section} setting(s): {', '.join(sorted(map(str, unknown)))} "
+                          f"(known: {', '.join(sorted(known))})")
+    checked = {}
+    for key, value in values.items():
+        ok, checked[key] = _coerce(value, hints[key])
+        if not ok:
+            what = "not finite" if isinstance(value, float) and not math.isfinite(value) else f"got {_short(value)}"
+            raise RecipeError(f"{section}.{key} must be {_type_name(hints[key])}, {what}")
+    try:
+        return cls(**checked)
+    except RecipeError:
+        raise
+    except (TypeError, ValueError) as err:  # the config's own range checks
+        raise RecipeError(f"{section}: {one_line(err)}") from None
+
+
+def parse_sets(items: Iterable[str]) -> dict[str, Any]:
+    """Recipe overrides from ``--set SECTION.KEY=VALUE`` items (VALUE is YAML: ``0.01``, ``[0.9, 0.98]``,
+    ``null``, ``true``), as the nested dict :func:`resolve_recipe` takes.
+
+    Checks the form, the section and (except for ``model`` and ``data``, which depend on the model) the
+    key; numbers YAML reads as strings (``1e-3``, ``nan``) become floats so that their type check says
+    what is wrong. Types and values are checked by :func:`resolve_recipe`. Raises :class:`RecipeError`.
+    """
+    overrides: dict[str, Any] = {}
+    for item in items:
+        dotted, sep, raw = str(item).partition("=")
+        section, _, key = dotted.strip().partition(".")
+        if not sep or not key or "." in key:
+            raise RecipeError(f"--set {_short(item)}: expected SECTION.KEY=VALUE (e.g. optim.weight_decay=0.01)")
+        if section not in SECTIONS:
+            raise RecipeError(f"--set {_short(item)}: unknown section {_short(section)} (one of {', '.join(SECTIONS)})")
+        if section not in _FREE_SECTIONS:
+            cls = {"clip": ClipConfig, "transform": TransformConfig, "optim": OptimConfig, "train": TrainConfig}
+            known = {f.name for f in fields(cls[section])} - {"transform"}
+            if key not in known:
+                raise RecipeError(f"--set {_short(item)}: unknown {section} setting {_short(key)} "
+                                  f"(known: {', '.join(sorted(known))})")
+        try:
+            value = yaml.safe_load(raw)
+        except (yaml.YAMLError, RecursionError, ValueError) as err:
+            raise RecipeError(f"--set {_short(item)}: not a YAML value ({one_line(err)})") from None
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        overrides.setdefault(section, {})[key] = value
+    return overrides
 
 
 def resolve_recipe(raw: dict[str, Any], tiny: bool = False, overrides: dict[str, Any] | None = None) -> Recipe:
     """A :class:`Recipe` from raw YAML data, its ``tiny`` section if ``tiny``, then ``overrides``
-    (nested dict with the same sections). Raises ``ValueError`` on unknown or invalid settings."""
+    (nested dict with the same sections). Raises :class:`RecipeError` on unknown or invalid settings: a
+    whole recipe is checked here, before a run writes anything."""
     data = {k: v for k, v in raw.items() if k != "tiny"}
     if tiny:
         data = merge(data, raw.get("tiny") or {})
     data = merge(data, overrides or {})
-    unknown = set(data) - {"model", "clip", "transform", "optim", "train", "data"}
+    unknown = set(data) - set(SECTIONS)
     if unknown:
-        raise ValueError(f"unknown recipe section(s): {', '.join(sorted(unknown))}")
+        raise RecipeError(f"unknown recipe section(s): {', '.join(sorted(map(str, unknown)))}")
+    for section in _FREE_SECTIONS:
+        if not isinstance(data.get(section) or {}, dict):
+            raise RecipeError(f"recipe section {section} must be a mapping of settings, got {_short(data[section])}")
     transform = _build(TransformConfig, "transform", data.get("transform") or {})
     clip = _build(ClipConfig, "clip", {**(data.get("clip") or {}), "transform": transform})
     model = dict(data.get("model") or {})
@@ -133,8 +245,17 @@ def resolve_recipe(raw: dict[str, Any], tiny: bool = False, overrides: dict[str,
 
 
 def model_recipe(name: str, overrides: dict[str, Any] | None = None) -> Recipe:
-    """The recipe of registered model ``name`` (tiny variants apply the file's ``tiny`` section)."""
+    """The recipe of registered model ``name`` (tiny variants apply the file's ``tiny`` section), checked
+    whole (see :func:`resolve_recipe`). ``model`` overrides must name settings the recipe file sets, since
+    the builders pass their keyword arguments on and would only fail deep inside a run."""
     from synta.models.registry import get_info
 
     info = get_info(name)
-    return resolve_recipe(read_recipe_file(info.config), info.tiny, overrides)
+    raw = read_recipe_file(info.config)
+    allowed = set(raw.get("model") or {}) | set((raw.get("tiny") or {}).get("model") or {})
+    asked = (overrides or {}).get("model")
+    unknown = set(asked) - allowed if isinstance(asked, dict) else set()
+    if unknown:
+        raise RecipeError(f"unknown model setting(s) for {info.name}: {', '.join(sorted(map(str, unknown)))} "
+                          f"(its recipe sets: {', '.join(sorted(allowed)) or 'none'})")
+    return resolve_recipe(raw, info.tiny, overrides)

@@ -34,7 +34,8 @@ import torch
 from torch import nn
 
 from synta.benchmark.data.labels import synta_classes
-from synta.benchmark.protocol import LabelSpace, label_space
+from synta.benchmark.protocol import label_space
+from synta.models.label_space import LabelSpace
 from synta.benchmark.recipe import model_recipe
 from synta.models import registry
 from synta.models.base import as_output, model_loss, model_param_groups

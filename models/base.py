@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 
 
 @dataclass

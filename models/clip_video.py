@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 from synta.models.base import Criterion, ModelOutput, VideoModel
 from synta.models.clip_text import TextConfig, TextTransformer, load_clip_text, tokenize
 from synta.models.clip_vision import VisionConfig, VisionTransformer, load_clip_vision, openai_state_dict

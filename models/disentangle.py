@@ -59,7 +59,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 from synta.models.base import Criterion, ModelOutput
 from synta.models.clip_text import tokenize
 from synta.models.clip_video import PRETRAINED, build_clip_model, video_text_kl

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
 from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs

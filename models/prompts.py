@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 
 #: ActionCLIP's 16 Kinetics templates (also EZ-CLIP's when it has no descriptions).
 ACTIONCLIP_TEMPLATES = (

@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 from synta.models import registry
 from synta.models.base import as_output, count_parameters, model_loss, model_param_groups
 from synta.models.clip_text import TextConfig, TextTransformer, tokenize

@@ -10,7 +10,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 from synta.models import registry
 from synta.models.base import model_loss, model_param_groups
 from synta.models.clip_video import video_text_kl

@@ -1,15 +1,19 @@
 """``synta data check``: verify a manifest against the disk and its label spaces.
 
 Each video is classified as fine or as one problem: ``missing``, ``empty`` (zero bytes), ``unreadable``
-(not a video FFmpeg can open), ``truncated`` (a video container that ends early: no index, fewer frames
-decode than its header promises, or decoding fails part-way), ``no_frames`` (no video stream, or nothing
-decodes) or ``bad_label`` (a split, set, coarse id or fine index outside the dataset's label spaces).
+(not a video FFmpeg can open, or not a regular file: a FIFO or device is never opened), ``truncated`` (a
+video container that ends early: no index or a partial one, an MP4 whose last box runs past the end of
+the file, fewer frames decode than its header promises, or decoding fails part-way), ``no_frames`` (no
+video stream in a complete container, or nothing decodes) or ``bad_label`` (a split, set, coarse id or
+fine index outside the dataset's label spaces, or a coarse id that is not the fine class's parent: the
+taxonomy's for Syn-TA, the one the paired split lists gave for K400-TA and SSv2-TA).
 The quick check decodes the first frame and the frames after the last keyframe; ``full`` decodes every
 frame. A file that cannot be checked is a problem, never a crash.
 """
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -77,6 +81,10 @@ def label_problem(manifest: Manifest, video: Video) -> str | None:
     n = classes.num_classes("fine", video.set)
     if not 0 <= video.fine < n:
         return f"fine index {video.fine} outside 0..{n - 1} of Set {video.set}"
+    fine = classes.fine_label(video.set, video.fine)
+    if fine.coarse >= 0 and fine.coarse != video.coarse:  # -1: parent unknown (a class in no paired list)
+        return (f"coarse id {video.coarse} ({classes.coarse[video.coarse]}), but fine class {fine.name} of "
+                f"Set {video.set} belongs to {fine.coarse} ({classes.coarse[fine.coarse]})")
     return None
 
 
@@ -88,27 +96,64 @@ def check_file(path: str, num_frames: int | None = None, full: bool = False) -> 
     if not p.exists():
         return "missing", "no such file"
     try:
-        if p.stat().st_size == 0:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):  # opening a FIFO would block for ever
+            return "unreadable", "not a regular file (a FIFO, socket or device)"
+        if st.st_size == 0:
             return "empty", "zero bytes"
         with open(p, "rb") as fh:
             head = fh.read(12)
     except OSError as err:
         return "unreadable", err.strerror or str(err)
     is_video = any(head[at:at + len(sig)] == sig for at, sig in _SIGNATURES)
+    cut = _mp4_cut_short(p) if head[4:8] == b"ftyp" else None
     try:
         reader = VideoReader(p)
     except DecodeError as err:
         if err.reason == "no video stream":
-            return "no_frames", err.reason
+            return ("truncated", f"no video stream: {cut}") if cut else ("no_frames", err.reason)
         return ("truncated", f"a video container that does not open ({err.reason})") if is_video else \
             ("unreadable", f"not a video file ({err.reason})")
     try:
         with reader:
-            return _check_frames(reader, full)
+            found = _check_frames(reader, full)
     except DecodeError as err:
         return "truncated", err.reason
     except Exception as err:  # one odd file must not stop a check of 200k videos
         return "unreadable", f"{type(err).__name__}: {err}"
+    return found or (("truncated", cut) if cut else None)
+
+
+def _mp4_cut_short(path: Path) -> str | None:
+    """Why the top-level boxes of the MP4/MOV file ``path`` do not end exactly at its end, or None.
+
+    FFmpeg opens many MP4s cut inside their index (``moov``) and reports fewer streams or frames; the box
+    sizes say for sure that bytes are missing.
+    """
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            pos = 0
+            while pos < size:
+                fh.seek(pos)
+                header = fh.read(16)
+                if len(header) < 8:
+                    return f"the file ends inside a box header at byte {pos}"
+                length, kind = int.from_bytes(header[:4], "big"), header[4:8].decode("latin-1")
+                if length == 1:  # 64-bit size follows
+                    if len(header) < 16:
+                        return f"the file ends inside the header of its {kind!r} box"
+                    length = int.from_bytes(header[8:16], "big")
+                elif length == 0:  # the box runs to the end of the file
+                    return None
+                if length < 8:
+                    return f"box {kind!r} at byte {pos} has an impossible size {length}"
+                if pos + length > size:
+                    return f"the file ends inside its {kind!r} box ({size - pos} of {length} bytes)"
+                pos += length
+    except OSError as err:
+        return f"cannot read its boxes ({err.strerror or err})"
+    return None
 
 
 def _check_frames(reader: VideoReader, full: bool) -> tuple[str, str] | None:

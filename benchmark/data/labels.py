@@ -7,10 +7,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from synta.errors import InputError
+from synta.files import read_text_input
+
 TASKS = ("coarse", "fine")
 
 
-class FormatError(ValueError):
+class FormatError(InputError):
     """A label or split file that does not follow the reference's format; the message names file and line."""
 
 
@@ -78,15 +81,18 @@ def read_label_csv(path: str | Path) -> list[str]:
     newline. Raises :class:`FormatError` naming the line when ids are not 0, 1, 2, ... in order.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(read_text_input(path, FormatError, "utf-8-sig")))
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        raise FormatError(f"{path}:{reader.line_num}: not CSV ({err})") from None
     if not rows or [c.strip().lower() for c in rows[0]] != ["id", "name"]:
         raise FormatError(f"{path}:1: expected the header 'id,name'")
     names: list[str] = []
     for lineno, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
             continue
-        if len(row) != 2 or not row[0].strip().isdigit():
+        if len(row) != 2 or not (row[0].strip().isascii() and row[0].strip().isdigit()):
             raise FormatError(f"{path}:{lineno}: expected 'id,name', got {','.join(row)!r}")
         if int(row[0]) != len(names):
             raise FormatError(f"{path}:{lineno}: id {int(row[0])} out of order (expected {len(names)})")

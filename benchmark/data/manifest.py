@@ -24,7 +24,8 @@ from synta.benchmark.data.labels import (
     synta_classes,
 )
 from synta.benchmark.data.splits import SPLITS, check_paths, find_lists, pair_lists, read_list, recover_parents
-from synta.files import write_atomic
+from synta.files import read_text_input, write_atomic
+from synta.paths import PathEscapeError, relative
 
 COLUMNS = ("path", "split", "set", "coarse_id", "coarse_name", "fine_index", "fine_name", "label", "num_frames")
 FORMAT = "synta-manifest/1"
@@ -34,7 +35,8 @@ FORMAT = "synta-manifest/1"
 class Video:
     """One video (or frame folder) with its split, set, coarse id and within-set fine index.
 
-    ``path`` is relative to the manifest's root unless absolute. ``num_frames`` is known for rendered
+    ``path`` is relative to the manifest's root (and stays below it), or absolute in a manifest made from
+    frame-folder lists (the reference's EZ-CLIP lists name absolute folders). ``num_frames`` is known for rendered
     Syn-TA clips and frame-folder lists, else None. ``extra`` holds further manifest columns (camera, ...).
     """
 
@@ -114,39 +116,99 @@ def classes_path(csv_path: str | Path) -> Path:
     return csv_path.with_name(csv_path.stem + ".classes.json")
 
 
+_REQUIRED = ("path", "split", "set", "coarse_id", "fine_index")  # the columns a row cannot do without
+
+
 def read_manifest(path: str | Path, root: str | Path | None = None) -> Manifest:
     """Read a manifest CSV (with its ``.classes.json``), or a rendered Syn-TA tree (its folder or its
     ``manifest.csv``). ``root`` overrides where the videos live.
 
-    Raises ``FileNotFoundError`` or :class:`FormatError` with a one-line message.
+    Every row's path must stay below the root (absolute paths only in a manifest with a class index, as
+    frame-folder lists make). Raises ``FileNotFoundError`` or :class:`FormatError` with a one-line message
+    naming the file and line: also for binary or non-UTF-8 files, CSV or JSON that does not parse, and a
+    class index with missing or mistyped fields.
     """
     path = Path(path)
     if path.is_dir():
         path = path / "manifest.csv"
     if not path.is_file():
         raise FileNotFoundError(f"no manifest at {path}")
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    reader = csv.DictReader(io.StringIO(read_text_input(path, FormatError)))
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        raise FormatError(f"{path}:{reader.line_num}: not CSV ({err})") from None
+    header = reader.fieldnames or []
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise FormatError(f"{path}:1: not a manifest: no column(s) {', '.join(missing)}")
     meta_path = classes_path(path)
     if meta_path.is_file():
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise FormatError(f"{meta_path}: not a {FORMAT} class index")
-        dataset, classes, default_root = meta["dataset"], ClassIndex.from_dict(meta["classes"]), Path(meta["root"])
-    elif path.name == "manifest.csv" or (rows and {"camera", "clip_id"} <= set(rows[0])):
+        dataset, classes, default_root = _read_class_index(meta_path)
+    elif path.name == "manifest.csv" or {"camera", "clip_id"} <= set(header):
         dataset, classes, default_root = "synta", synta_classes(), path.parent
     else:
         raise FormatError(f"{path}: no class index beside it ({meta_path.name}); "
                           "make manifests with `synta data prepare`")
+    absolute_ok = meta_path.is_file()
     videos = []
     for lineno, row in enumerate(rows, start=2):
         try:
+            if None in row.values():
+                raise ValueError(f"{len(header)} columns expected, fewer found")
             videos.append(Video(
-                path=row["path"], split=row["split"], set=int(row["set"]), coarse=int(row["coarse_id"]),
-                fine=int(row["fine_index"]), num_frames=int(row["num_frames"]) if row.get("num_frames") else None,
+                path=_row_path(row["path"], absolute_ok), split=row["split"], set=int(row["set"]),
+                coarse=int(row["coarse_id"]), fine=int(row["fine_index"]),
+                num_frames=int(row["num_frames"]) if row.get("num_frames") else None,
                 extra={k: v for k, v in row.items() if k not in COLUMNS and k is not None}))
+        except PathEscapeError as err:
+            raise FormatError(f"{path}:{lineno}: {err}") from None
         except (KeyError, TypeError, ValueError) as err:
             raise FormatError(f"{path}:{lineno}: bad manifest row ({err})") from None
     return Manifest(dataset, Path(root) if root is not None else default_root, classes, tuple(videos))
+
+
+def _row_path(text: str, absolute_ok: bool) -> str:
+    if absolute_ok and text.startswith("/") and "\x00" not in text:
+        return text
+    return relative(text)
+
+
+def _read_class_index(meta_path: Path) -> tuple[str, ClassIndex, Path]:
+    """``(dataset, class index, video root)`` from a ``.classes.json``; :class:`FormatError` if it is not one."""
+    text = read_text_input(meta_path, FormatError)
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        line = getattr(err, "lineno", None)
+        raise FormatError(f"{meta_path}:{line or 1}: not JSON ({str(err).splitlines()[0][:120]})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise FormatError(f"{meta_path}: not a {FORMAT} class index")
+    try:
+        dataset, root, raw = meta["dataset"], meta["root"], meta["classes"]
+        coarse, fine = raw["coarse"], raw["fine"]
+        if not (isinstance(dataset, str) and isinstance(root, str) and root and "\x00" not in root):
+            raise TypeError("dataset and root must be strings")
+        if not (isinstance(coarse, list) and all(isinstance(c, str) for c in coarse)):
+            raise TypeError("classes.coarse must be a list of names")
+        if not isinstance(fine, list):
+            raise TypeError("classes.fine must be a list")
+        types = {"set": int, "index": int, "name": str, "coarse": int, "caption": str}
+        labels = []
+        for f in fine:
+            if not (isinstance(f, dict) and set(f) == set(types)
+                    and all(isinstance(f[k], t) and not isinstance(f[k], bool) for k, t in types.items())):
+                raise TypeError(f"classes.fine entries must have {', '.join(types)} of the right types, got {f!r:.80}")
+            labels.append(FineLabel(**f))
+    except KeyError as err:
+        raise FormatError(f"{meta_path}: incomplete class index (no {err.args[0]!r})") from None
+    except TypeError as err:
+        raise FormatError(f"{meta_path}: bad class index ({err})") from None
+    try:
+        dataset_info(dataset)
+    except KeyError as err:
+        raise FormatError(f"{meta_path}: {err.args[0]}") from None
+    return dataset, ClassIndex(tuple(coarse), tuple(labels)), Path(root)
 
 
 def manifest_from_splits(dataset: str, splits_dir: str | Path, videos_dir: str | Path | None,
@@ -183,6 +245,9 @@ def manifest_from_splits(dataset: str, splits_dir: str | Path, videos_dir: str |
             pairs = pair_lists(coarse, fine)
             pairs_by_set[s].extend(pairs)
             videos.extend(Video(p.path, split, s, p.coarse, p.fine, p.num_frames) for p in pairs)
+    if not videos:
+        raise FormatError(f"{splits_dir}: the split lists found hold no videos "
+                          f"({', '.join(str(p) for p in sorted(lists.values())[:3])}, ...)")
     parents = recover_parents(pairs_by_set)  # also checks that each fine class has a single parent
     if info.name == "synta":
         _check_synta_parents(classes, pairs_by_set)

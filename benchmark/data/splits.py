@@ -18,6 +18,8 @@ from pathlib import Path
 
 from synta.benchmark.data.datasets import DatasetInfo
 from synta.benchmark.data.labels import FormatError
+from synta.files import read_text_input
+from synta.paths import PathEscapeError, relative
 
 SPLITS = ("train", "val")
 
@@ -59,12 +61,13 @@ def read_list(path: str | Path, rewrite_root: tuple[str, str] | None = None) -> 
 
     ``rewrite_root=(old, new)`` replaces the prefix ``old`` of frame-folder paths by ``new``. Raises
     :class:`FormatError` naming the file and line of the first malformed line, or of a line whose
-    grammar differs from the file's first line.
+    grammar differs from the file's first line, and for a binary or non-UTF-8 file or one that is not a
+    regular file (a FIFO is never opened for reading). An empty file gives an empty list.
     """
     path = Path(path)
     entries: list[ListEntry] = []
     width = None
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(read_text_input(path, FormatError).split("\n"), start=1):
         fields = line.split()
         if not fields:
             continue
@@ -74,7 +77,7 @@ def read_list(path: str | Path, rewrite_root: tuple[str, str] | None = None) -> 
         if len(fields) != width or width not in (2, 3):
             raise FormatError(f"{source}: expected 'path label' or 'dir num_frames label' like the lines above, "
                               f"got {line.strip()!r}")
-        if not all(f.isdigit() for f in fields[1:]):
+        if not all(f.isascii() and f.isdigit() for f in fields[1:]):
             raise FormatError(f"{source}: label and frame count must be non-negative integers, got {line.strip()!r}")
         item = fields[0]
         if width == 3 and rewrite_root is not None:
@@ -91,12 +94,18 @@ def _rewrite(item: str, rewrite_root: tuple[str, str]) -> str:
 
 
 def check_paths(entries: list[ListEntry], info: DatasetInfo) -> None:
-    """Raise :class:`FormatError` at the first path that does not follow the dataset's grammar."""
+    """Raise :class:`FormatError` at the first path that does not follow the dataset's grammar, or that
+    is relative and climbs out of the videos folder (frame folders may be absolute, as the reference's)."""
     for e in entries:
         ok = info.frame_dir.search(e.path) if e.is_frame_dir else info.video_path.fullmatch(e.path)
         if not ok:
             kind = "frame folder" if e.is_frame_dir else "video path"
             raise FormatError(f"{e.source}: {e.path!r} is not a {info.title} {kind}")
+        if not e.path.startswith("/"):
+            try:
+                relative(e.path)
+            except PathEscapeError as err:
+                raise FormatError(f"{e.source}: {err}") from None
 
 
 def find_lists(splits_dir: str | Path, info: DatasetInfo, frame_lists: bool = False

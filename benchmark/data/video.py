@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+import os
+import stat
 from fractions import Fraction
 from pathlib import Path
 
@@ -74,6 +76,9 @@ class VideoReader(_Reader):
     def __init__(self, path: str | Path, threads: int = 1, max_short_side: int | None = None) -> None:
         self.path = Path(path)
         try:
+            # FFmpeg would block forever on a FIFO (and read a device without end): regular files only
+            if not stat.S_ISREG(os.stat(self.path).st_mode):
+                raise DecodeError(self.path, "not a regular file")
             self._container = av.open(str(self.path))
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as err:
             raise DecodeError(self.path, f"cannot open: {_reason(err)}") from None
@@ -90,8 +95,12 @@ class VideoReader(_Reader):
             self._rate = Fraction(rate)
             self._tb = Fraction(stream.time_base) if stream.time_base else None
             self._start = stream.start_time or 0
-            self.info = VideoInfo(self._count(), float(self._rate), stream.width, stream.height)
-            self._size = _scaled(stream.width, stream.height, max_short_side)
+            try:
+                width, height = stream.width, stream.height
+            except AttributeError:  # PyAV's answer to a stream header cut short (a partial MP4 index)
+                raise DecodeError(self.path, "incomplete stream header (no frame size)") from None
+            self.info = VideoInfo(self._count(), float(self._rate), width, height)
+            self._size = _scaled(width, height, max_short_side)
         except BaseException:
             self._container.close()
             raise

@@ -1,20 +1,32 @@
 """Training checkpoints: atomic writes, ``weights_only`` loading, and the random state for exact resume.
 
 A checkpoint holds only tensors, numbers, strings and containers of them, so it loads with
-``torch.load(weights_only=True)`` (no pickled code runs). It is written to a temporary name and renamed,
-so a run killed while saving leaves the previous checkpoint intact.
+``torch.load(weights_only=True)`` (no pickled code runs). It is written to a temporary name, fsynced and
+renamed (then its folder fsynced), so neither a run killed while saving nor a power loss leaves a
+half-written checkpoint. A file that is not such a checkpoint (truncated, text, a foreign or hostile
+pickle) raises :class:`CheckpointError`, one line, whatever went wrong inside ``torch.load``.
 """
 from __future__ import annotations
 
 import os
 import random
+import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from synta.errors import InputError, one_line
+from synta.files import replace_durably
+
 FORMAT = "synta-checkpoint/1"
+RESUME_KEYS = ("epoch", "step", "best", "model", "optimizer", "scheduler", "scaler", "rng")  # what a resume reads
+
+
+class CheckpointError(InputError):
+    """A file that is not a loadable synta training checkpoint; the message names it."""
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
@@ -24,16 +36,39 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         torch.save({"format": FORMAT, **state}, tmp)
-        os.replace(tmp, path)
+        replace_durably(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_checkpoint` (CPU tensors)."""
-    state = torch.load(Path(path), map_location="cpu", weights_only=True)
+def load_checkpoint(path: str | Path, require: tuple[str, ...] = ("model",)) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (CPU tensors) that holds the keys ``require``
+    (:data:`RESUME_KEYS` for a resume) and a ``model`` state dict of tensors.
+
+    Raises ``FileNotFoundError`` if there is no file, :class:`CheckpointError` for anything else that is
+    not such a checkpoint (never runs pickled code: ``weights_only=True``).
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no checkpoint at {path}") from None
+    if not stat.S_ISREG(mode):
+        raise CheckpointError(f"{path}: not a regular file")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # unpickling fails in many types (UnpicklingError, RuntimeError, EOFError, ...)
+        raise CheckpointError(f"{path}: not a loadable checkpoint ({type(err).__name__}: {one_line(err)[:200]})") \
+            from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a synta training checkpoint")
+        raise CheckpointError(f"{path}: not a synta training checkpoint")
+    missing = [k for k in require if k not in state]
+    if missing:
+        raise CheckpointError(f"{path}: incomplete checkpoint (no {', '.join(missing)})")
+    model = state.get("model")
+    if "model" in require and not (isinstance(model, Mapping)
+                                   and all(isinstance(v, torch.Tensor) for v in model.values())):
+        raise CheckpointError(f"{path}: its model entry is not a state dict of tensors")
     return state
 
 

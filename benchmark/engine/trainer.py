@@ -33,7 +33,7 @@ from synta.benchmark.engine.checkpoint import load_checkpoint, rng_state, save_c
 from synta.benchmark.engine.distributed import DistEnv, all_gather
 from synta.benchmark.engine.logger import RunLogger
 from synta.benchmark.engine.optim import build_optimizer, build_scheduler
-from synta.benchmark.protocol import LabelSpace
+from synta.models.label_space import LabelSpace
 from synta.benchmark.recipe import Recipe
 from synta.models.base import as_output, model_loss
 
