@@ -30,10 +30,11 @@ import yaml
 
 from synta import __version__
 from synta.benchmark.data.dataset import ClipLoader, build_loader
+from synta.benchmark.data.datasets import canonical_dataset
 from synta.benchmark.data.manifest import Manifest, read_manifest
 from synta.benchmark.engine import DistEnv, Predictions, Trainer
 from synta.benchmark.engine.distributed import barrier, broadcast
-from synta.benchmark.metrics import accuracy_report, mean_metrics, transfer_metrics
+from synta.benchmark.metrics import METRIC_KEYS, METRIC_NAMES, accuracy_report, mean_metrics, transfer_metrics
 from synta.benchmark.protocol import Direction, directions, label_space, scores_unknown
 from synta.benchmark.recipe import Recipe, model_recipe
 from synta.benchmark.results import FORMAT
@@ -71,6 +72,13 @@ class BenchConfig:
     eval_from: Path | None = None
     stop_after: int | None = None
     command: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # One spelling from here on (k400-ta → k400_ta): manifests, the flip policy and run folders use it.
+        try:
+            object.__setattr__(self, "dataset", canonical_dataset(self.dataset))
+        except ValueError as err:
+            raise BenchError(str(err)) from None
 
     def run_dir(self) -> Path:
         """``output`` or ``runs/<model>_<dataset>``."""
@@ -153,7 +161,7 @@ def _report(preds: Predictions, space: LabelSpace) -> dict[str, Any]:
 def make_loader(manifest: Manifest, recipe: Recipe, **kwargs: Any) -> ClipLoader:
     """The loader a recipe asks for: decoded clips, or cached clip features (``data.source: features``)."""
     if recipe.data.get("source", "video") == "features":
-        from synta.benchmark.data.features import build_feature_loader
+        from synta.benchmark.features import build_feature_loader
 
         return build_feature_loader(manifest, recipe.data, **kwargs)
     return build_loader(manifest, **kwargs)
@@ -261,15 +269,13 @@ def _fmt(value: float | None) -> str:
 
 def summary_lines(results: dict[str, Any]) -> list[str]:
     """Human-readable lines of a results dict (per direction and mean)."""
-    names = {"coarse": ("KC", "UC"), "fine": ("K", "U")}
     lines = []
     for task, entry in results["tasks"].items():
-        k, u = names[task]
+        names = METRIC_NAMES[task]
         for label, m in [*((d, v["metrics"]) for d, v in entry["directions"].items()), ("mean", entry["mean"])]:
-            parts = [f"{k} {m['known']:.2f}"]
+            parts = [f"{names['known']} {m['known']:.2f}"]
             if m["unknown"] is not None:
-                parts += [f"{name} {_fmt(m[key])}" for name, key in
-                          ((u, "unknown"), ("D_abs", "d_abs"), ("D_rel", "d_rel"), ("HM", "hm"))]
+                parts += [f"{names[key]} {_fmt(m[key])}" for key in METRIC_KEYS[1:]]
             lines.append(f"{task:<6} {label:<5} " + "  ".join(parts))
         if "note" in entry:
             lines.append(f"{task:<6} note: {entry['note']}")

@@ -7,10 +7,44 @@ directions of each per-direction metric (:func:`mean_metrics`), which reproduces
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 METRIC_KEYS = ("known", "unknown", "d_abs", "d_rel", "hm")
+# How tables and logs name each metric: the paper's KC/UC for the coarse task, K/U for the fine task.
+METRIC_NAMES = {
+    "coarse": {"known": "KC", "unknown": "UC", "d_abs": "D_abs", "d_rel": "D_rel", "hm": "HM"},
+    "fine": {"known": "K", "unknown": "U", "d_abs": "D_abs", "d_rel": "D_rel", "hm": "HM"},
+}
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A metric over ``n`` runs (seeds): their mean and sample standard deviation (None for one run)."""
+
+    mean: float
+    std: float | None = None
+    n: int = 1
+    signed: bool = False  # a difference, printed with its sign
+
+    def text(self, plus_minus: str = " ± ") -> str:
+        """``71.00 ± 1.41``, or the mean alone for a single run."""
+        value = f"{self.mean:+.2f}" if self.signed else f"{self.mean:.2f}"
+        return value if self.std is None else f"{value}{plus_minus}{self.std:.2f}"
+
+
+def mean_std(values: Sequence[float | None]) -> Stat | None:
+    """Mean ± sample std of one metric over runs (one value per seed).
+
+    None when there are no values or any run could not measure it: a mean over the runs that happen to
+    have a value would not compare with the other cells. One run has no spread, so its ``std`` is None
+    (printed without ``±``), not 0.
+    """
+    if not values or any(v is None for v in values):
+        return None
+    array = np.asarray(values, dtype=float)
+    return Stat(float(array.mean()), float(array.std(ddof=1)) if len(array) > 1 else None, len(array))
 
 
 def transfer_metrics(known: float, unknown: float | None) -> dict[str, float | None]:

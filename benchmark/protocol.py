@@ -11,13 +11,14 @@ videos (the unknown contexts):
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from synta.benchmark.data.labels import ClassIndex
+from synta.benchmark.data.datasets import DATASETS as _DATASET_INFO
+from synta.benchmark.data.labels import TASKS, ClassIndex
 from synta.models.label_space import LabelSpace
 
-TASKS = ("coarse", "fine")
-DATASETS = ("synta", "k400-ta", "ssv2-ta")
+DATASETS = tuple(_DATASET_INFO)  # canonical names in the paper's order: synta, k400_ta, ssv2_ta
 
 
 def label_space(classes: ClassIndex, task: str, set_id: int) -> LabelSpace:
@@ -48,6 +49,12 @@ class Direction:
     @property
     def name(self) -> str:
         return f"set{self.train_set}"
+
+
+def direction_label(direction: str) -> str:
+    """``set1`` → ``1→2`` (trained on Set 1, unknown Set 2); any other name (``mean``) as it is."""
+    match = re.fullmatch(r"set([12])", direction)
+    return f"{match[1]}→{3 - int(match[1])}" if match else direction
 
 
 def directions(task: str, set_direction: str = "both") -> list[Direction]:

@@ -3,7 +3,7 @@
 A recipe file has the sections ``model`` (builder keyword arguments), ``clip`` and ``transform`` (how
 samples are made, see :class:`~synta.benchmark.data.dataset.ClipConfig`), ``optim`` and ``train``, an
 optional ``data`` section (``source: features`` feeds cached clip features instead of decoded video, see
-:mod:`synta.benchmark.data.features`), and an optional ``tiny`` section of overrides used by the model's
+:mod:`synta.benchmark.features`), and an optional ``tiny`` section of overrides used by the model's
 ``_tiny`` variant. Defaults follow the reference's configs (SYNTA_REFERENCE §5). Command-line options
 override single fields last (``--set SECTION.KEY=VALUE``, parsed by :func:`parse_sets`).
 

@@ -25,17 +25,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from synta.benchmark.metrics import METRIC_KEYS
-from synta.benchmark.protocol import DATASETS, TASKS
+from synta.benchmark.data.datasets import DATASETS as DATASET_INFO
+from synta.benchmark.metrics import METRIC_KEYS, METRIC_NAMES, Stat, mean_std
+from synta.benchmark.protocol import DATASETS, TASKS, direction_label
 from synta.benchmark.results import read_results
 
 MEAN = "mean"
 DASH = "–"  # a metric the protocol cannot measure for this model (the table's footnote says why)
-DATASET_NAMES = {"synta": "Syn-TA", "k400-ta": "K400-TA", "ssv2-ta": "SSv2-TA"}
-METRIC_NAMES = {
-    "coarse": {"known": "KC", "unknown": "UC", "d_abs": "D_abs", "d_rel": "D_rel", "hm": "HM"},
-    "fine": {"known": "K", "unknown": "U", "d_abs": "D_abs", "d_rel": "D_rel", "hm": "HM"},
-}
+DATASET_NAMES = {name: info.title for name, info in DATASET_INFO.items()}  # synta → Syn-TA, k400_ta → K400-TA
 TABLE_METRICS = {"coarse": METRIC_KEYS, "fine": ("known", "unknown", "d_abs", "hm")}
 ABLATION_METRICS = ("known", "unknown", "hm")
 TASK_TITLES = {"coarse": "CoarseMotion-KC/UC", "fine": "FineMotion-K/U"}
@@ -89,29 +86,7 @@ def load_runs(paths: Iterable[str | Path]) -> list[Run]:
     return list(runs.values())
 
 
-@dataclass(frozen=True)
-class Stat:
-    """A number of a table cell: the mean over ``n`` runs and their sample standard deviation."""
-
-    mean: float
-    std: float | None = None
-    n: int = 1
-    signed: bool = False  # a difference, printed with its sign
-
-    def text(self, plus_minus: str = " ± ") -> str:
-        value = f"{self.mean:+.2f}" if self.signed else f"{self.mean:.2f}"
-        return value if self.std is None else f"{value}{plus_minus}{self.std:.2f}"
-
-
 Cell = Stat | str | None  # None: no run; a string (DASH) is printed as it is
-
-
-def aggregate(values: Sequence[float | None]) -> Stat | None:
-    """Mean ± sample std of ``values`` (one per run); None when any run could not measure it."""
-    if not values or any(v is None for v in values):
-        return None
-    array = np.asarray(values, dtype=float)
-    return Stat(float(array.mean()), float(array.std(ddof=1)) if len(array) > 1 else None, len(array))
 
 
 def direction_metrics(run: Run, task: str, direction: str = MEAN) -> dict[str, float | None]:
@@ -127,7 +102,7 @@ def direction_metrics(run: Run, task: str, direction: str = MEAN) -> dict[str, f
 def task_metrics(runs: Sequence[Run], task: str, direction: str = MEAN) -> dict[str, Stat | None]:
     """Every metric of ``task`` in ``direction`` as mean ± std over ``runs`` (one model and setting)."""
     per_run = [direction_metrics(r, task, direction) for r in runs]
-    return {key: aggregate([m.get(key) for m in per_run]) for key in METRIC_KEYS}
+    return {key: mean_std([m.get(key) for m in per_run]) for key in METRIC_KEYS}
 
 
 def run_directions(runs: Sequence[Run], task: str) -> list[str]:
@@ -137,12 +112,6 @@ def run_directions(runs: Sequence[Run], task: str) -> list[str]:
         listing = "; ".join(f"{r.path}: {', '.join(sorted(r.task(task)['directions']))}" for r in runs)
         raise ValueError(f"runs of {runs[0].model} on the same data cover different set directions ({listing})")
     return list(found.pop())
-
-
-def direction_label(direction: str) -> str:
-    """``set1`` → ``1→2`` (trained on Set 1, unknown Set 2)."""
-    match = re.fullmatch(r"set([12])", direction)
-    return f"{match[1]}→{3 - int(match[1])}" if match else direction
 
 
 # --- settings: the dataset plus the factors that tell its variants apart -------------------------------

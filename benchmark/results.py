@@ -26,9 +26,12 @@ rendered Syn-TA dataset (its ``dataset.json``), so reports can tell plain from r
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
+
+from synta.benchmark.data.datasets import canonical_dataset
 
 FORMAT = "synta-results/1"
 
@@ -38,7 +41,8 @@ class ResultsError(ValueError):
 
 
 def read_results(path: str | Path) -> dict[str, Any]:
-    """Read ``results.json`` (or a run folder holding one)."""
+    """Read ``results.json`` (or a run folder holding one), with its dataset name in the canonical spelling
+    (an unknown name is kept as written)."""
     path = Path(path)
     if path.is_dir():
         path = path / "results.json"
@@ -50,4 +54,6 @@ def read_results(path: str | Path) -> dict[str, Any]:
         raise ResultsError(f"{path}: not JSON ({err})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ResultsError(f"{path}: not a {FORMAT} file")
+    with contextlib.suppress(ValueError):  # runs written before the names were fixed say k400-ta / ssv2-ta
+        data["dataset"] = canonical_dataset(data.get("dataset", ""))
     return data

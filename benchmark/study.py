@@ -13,12 +13,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 import yaml
 
 from synta.benchmark.bench import BenchConfig, BenchError, run_bench
 from synta.benchmark.engine import DistEnv
-from synta.benchmark.metrics import METRIC_KEYS
+from synta.benchmark.metrics import METRIC_KEYS, METRIC_NAMES, Stat, mean_std
+from synta.benchmark.protocol import direction_label
 from synta.files import write_atomic
 
 KEYS = ("render", "model", "bench", "tasks", "seeds")
@@ -74,29 +74,30 @@ def render_study_data(study: Study, out: Path, workers: int | None, echo: Callab
     return cfg.out
 
 
-def summarise(results: list[dict[str, Any]], task: str = "coarse") -> dict[str, dict[str, dict[str, float]]]:
-    """Mean and (sample) std over seeds of every metric, per direction and for the direction mean."""
-    out: dict[str, dict[str, dict[str, float]]] = {}
+def summarise(results: list[dict[str, Any]], task: str = "coarse") -> dict[str, dict[str, dict[str, float | None]]]:
+    """Mean and sample std over seeds of every metric, per direction and for the direction mean.
+
+    The same aggregation as ``synta report`` (:func:`~synta.benchmark.metrics.mean_std`): a metric that
+    some seed could not measure is left out, and a single seed has ``std`` None.
+    """
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
     for direction in [*results[0]["tasks"][task]["directions"], "mean"]:
         per_seed = [r["tasks"][task]["mean"] if direction == "mean" else r["tasks"][task]["directions"][direction]
                     ["metrics"] for r in results]
-        out[direction] = {}
-        for key in METRIC_KEYS:
-            values = [m[key] for m in per_seed if m[key] is not None]
-            if values:
-                out[direction][key] = {"mean": float(np.mean(values)),
-                                       "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0}
+        stats = {key: mean_std([m.get(key) for m in per_seed]) for key in METRIC_KEYS}
+        out[direction] = {key: {"mean": s.mean, "std": s.std} for key, s in stats.items() if s is not None}
     return out
 
 
 def summary_markdown(study: Study, summary: dict[str, Any]) -> str:
     """The study's coarse table: KC, UC, D_abs, D_rel, HM as mean ± std over seeds."""
+    names = METRIC_NAMES["coarse"]
     lines = [f"{study.model} on the study's Syn-TA, {len(study.seeds)} seeds (mean ± std):", "",
-             "| direction | KC | UC | D_abs | D_rel | HM |", "|---|---|---|---|---|---|"]
+             "| direction | " + " | ".join(names[k] for k in METRIC_KEYS) + " |",
+             "|---" * (len(METRIC_KEYS) + 1) + "|"]
     for direction, metrics in summary.items():
-        cells = [f"{metrics[k]['mean']:.2f} ± {metrics[k]['std']:.2f}" if k in metrics else "–" for k in METRIC_KEYS]
-        label = {"set1": "Set 1 → 2", "set2": "Set 2 → 1"}.get(direction, "mean")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        cells = [Stat(metrics[k]["mean"], metrics[k]["std"]).text() if k in metrics else "–" for k in METRIC_KEYS]
+        lines.append(f"| {direction_label(direction)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

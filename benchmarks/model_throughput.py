@@ -83,7 +83,7 @@ def model_input(name: str, batch: int, device: torch.device) -> torch.Tensor:
     data = model_recipe(name).data
     if data.get("source") != "features":
         return clip_batch(name, batch, device)
-    from synta.benchmark.data.features import pooled_features
+    from synta.benchmark.features import pooled_features
 
     extractor = registry.build(data["extractor"], 400).eval()
     with torch.no_grad():

@@ -27,7 +27,7 @@ from synta.files import write_atomic
 from synta.generator import sample_clip
 from synta.generator.render.backgrounds import background_lists
 from synta.generator.render.plan import plan_dataset, select_classes
-from synta.generator.render.run import RenderConfig, parse_resolution, render_dataset, resolve_engine
+from synta.generator.render.run import ENGINES, RenderConfig, parse_resolution, render_dataset, resolve_engine
 from synta.generator.sampler import FACTOR_DEFAULTS
 from synta.generator.shapes import shape_names, shape_pool
 
@@ -209,8 +209,8 @@ def _check(cfg: RenderConfig) -> None:
     """Everything ``synta render`` would refuse, found before the first variant renders."""
     if cfg.set_id not in (None, 1, 2):
         raise ValueError(f"set must be 1 or 2, got {cfg.set_id}")
-    if cfg.engine not in ("auto", "workbench", "cycles", "eevee"):
-        raise ValueError(f"engine must be auto, workbench, cycles or eevee, got {cfg.engine!r}")
+    if cfg.engine not in ENGINES:
+        raise ValueError(f"engine must be {', '.join(ENGINES[:-1])} or {ENGINES[-1]}, got {cfg.engine!r}")
     if cfg.objects != "set" and cfg.objects not in shape_names():
         shape_pool(cfg.objects)  # KeyError naming the pools
     jobs = plan_dataset(cfg.n, select_classes(cfg.classes, cfg.set_id), cfg.camera)

@@ -79,17 +79,21 @@ def fit_camera(
     radii: np.ndarray,
     resolution: tuple[int, int],
     min_distance: float,
+    target: np.ndarray | None = None,
 ) -> Camera:
     """Place a camera along ``direction`` so every sphere (centre, radius) lies inside the frame.
 
-    The target is the centre of the spheres' bounding box (the reference sometimes aimed at an object's
-    creation point instead; see DIFFERENCES.md). The distance is the smallest that keeps every sphere
-    within the frame minus ``FRAME_MARGIN``, and at least ``min_distance`` so a lone object does not fill
-    the whole picture.
+    The camera looks at ``target``, by default the centre of the spheres' bounding box (the reference
+    sometimes aimed at an object's creation point instead; see DIFFERENCES.md); a motion that has a
+    place of its own (where an arrival comes to rest) passes that place, so it is the middle of the view.
+    The distance is the smallest that keeps every sphere within the frame minus ``FRAME_MARGIN``, and at
+    least ``min_distance`` so a lone object does not fill the whole picture.
     """
-    lo = (centres - radii[:, None]).min(axis=0)
-    hi = (centres + radii[:, None]).max(axis=0)
-    target = (lo + hi) / 2
+    if target is None:
+        lo = (centres - radii[:, None]).min(axis=0)
+        hi = (centres + radii[:, None]).max(axis=0)
+        target = (lo + hi) / 2
+    target = np.asarray(target, dtype=float)
     probe = Camera(target + direction, target, resolution)
     rot = probe.rotation()
     rel = (centres - target) @ rot.T  # camera-aligned offsets; depth measured along -direction

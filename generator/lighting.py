@@ -9,6 +9,8 @@ import numpy as np
 
 from synta.generator.clip_spec import LightSpec
 
+KEY_ENERGY = 1.2  # the key sun's nominal strength (W/m^2) before the per-clip jitter and presets
+
 
 def default_lights(rng: np.random.Generator, lighting: str = "default") -> list[LightSpec]:
     """Key sun, fill area light and a low rim point light, with a little per-clip variation, changed by
@@ -25,7 +27,7 @@ def default_lights(rng: np.random.Generator, lighting: str = "default") -> list[
         return float(round(x * rng.uniform(0.9, 1.1), 4))
 
     lights = [
-        LightSpec("SUN", [11.0, -6.0, 25.0], [_deg(45.0) + j(0.1) - 0.1, 0.0, j(0.3)], j(1.2)),
+        LightSpec("SUN", [11.0, -6.0, 25.0], [_deg(45.0) + j(0.1) - 0.1, 0.0, j(0.3)], j(KEY_ENERGY)),
         LightSpec("AREA", [-10.0, 3.0, 6.0], [_deg(45.0), 0.0, 0.0], j(40.0)),
         LightSpec("POINT", [-5.0, -40.0, 3.0], [_deg(20.0), 0.0, 0.0], j(600.0)),
     ]

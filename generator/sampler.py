@@ -127,7 +127,7 @@ def sample_clip(fine: str | FineClass, clip_id: int, seed: int = 0, camera: str 
     num_frames = int(f["frames"] or max(2, round(fine.frames * fps / fine.fps / f["speed"])))
     native = [_track(i, a) for i, a in enumerate(scene.actors)]
     # fitted on the native tracks, so retimed clips (speed, fps, frames) keep exactly the same camera
-    cam = _frame_camera(native, view_direction(azimuth, elev), resolution, f["camera_distance"])
+    cam = _frame_camera(native, view_direction(azimuth, elev), resolution, f["camera_distance"], scene.focus)
     tracks = [_retime(t, num_frames) for t in native]
     tracks += add_distractors(tracks, cam, int(f["distractors"]), f["distractor_motion"], pool,
                               np.random.default_rng([cseed, _STREAM_DISTRACTORS]))
@@ -177,8 +177,9 @@ def _retime(track: ObjectTrack, num_frames: int) -> ObjectTrack:
 
 
 def _frame_camera(tracks: list[ObjectTrack], direction: np.ndarray, resolution: tuple[int, int],
-                  distance_scale: float):
-    """Fit the camera to every frame in which an object exists and is not fully transparent."""
+                  distance_scale: float, focus: np.ndarray | None = None):
+    """Fit the camera to every frame in which an object exists and is not fully transparent, aimed at
+    the motion program's ``focus`` if it chose one."""
     centres, radii = [], []
     for tr in tracks:
         shown = tr.exists & (tr.opacity > 0.01)
@@ -187,7 +188,8 @@ def _frame_camera(tracks: list[ObjectTrack], direction: np.ndarray, resolution: 
             r = max(r, get_shape(tr.morph_to).radius)
         centres.append(tr.position[shown])
         radii.append(r * tr.scale[shown])
-    cam = fit_camera(direction, np.concatenate(centres), np.concatenate(radii), resolution, MIN_DISTANCE)
+    cam = fit_camera(direction, np.concatenate(centres), np.concatenate(radii), resolution, MIN_DISTANCE,
+                     focus)
     if distance_scale != 1.0:
         cam = type(cam)(cam.target + (cam.position - cam.target) * distance_scale, cam.target, resolution)
     return cam

@@ -6,6 +6,9 @@ from functools import cache
 
 from synta.assets import load_yaml
 
+# The two label levels of every clip; the benchmark's tasks train and score on one of them.
+TASKS = ("coarse", "fine")
+
 
 @dataclass(frozen=True)
 class CoarseClass:

@@ -1,1 +1,12 @@
-"""Model zoo behind one registry. Not built yet: see the open issues."""
+"""The model zoo: every video model of the benchmark behind one registry.
+
+``build(name, num_classes)`` constructs a model by its registered name or alias (``x3d`` → ``x3d_m``),
+optionally from its canonical weights (``pretrained=True``) or a local checkpoint (``weights=PATH``);
+``list_models()`` lists what is registered and ``get_info(name)`` tells what the registry knows about one
+model. One module per family registers its builders (see :mod:`synta.models.registry`).
+"""
+from __future__ import annotations
+
+from synta.models.registry import ModelInfo, build, get_info, list_models, register_model, resolve
+
+__all__ = ["ModelInfo", "build", "get_info", "list_models", "register_model", "resolve"]

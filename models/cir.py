@@ -4,7 +4,7 @@ Chiaraplizz/ARGO1M-What-can-a-cook), with the Syn-TA run's settings (SYNTA_REFER
 SlowFast features (2304-d), MLP [4096, 512], CLIP ViT-B/32 text model, Adam 5e-6, batch 128, 20 epochs).
 
 CIR classifies **cached clip features** (the recipe's ``data`` section: ``source: features``; see
-:mod:`synta.benchmark.data.features` and ``synta features extract``), not video: ``forward`` takes ``(B, D)``.
+:mod:`synta.benchmark.features` and ``synta features extract``), not video: ``forward`` takes ``(B, D)``.
 
 - **Video projection**: an MLP ``Linear → BN → ReLU → Dropout`` per hidden size (4096, 512) maps a feature to a
   512-d representation ``z``.

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from torchvision.models.resnet import BasicBlock, ResNet
 
 from synta.benchmark.data.dataset import build_loader
-from synta.benchmark.data.features import (
+from synta.benchmark.features import (
     FeatureClips,
     build_feature_loader,
     extract_features,
@@ -332,7 +332,7 @@ def test_feature_loader_extracts_a_missing_cache_once(dataset, extractor_weights
     manifest = read_manifest(dataset)
     data = {"source": "features", "extractor": EXTRACTOR, "dir": str(tmp_path / "auto"),
             "weights": str(extractor_weights)}
-    with caplog.at_level(logging.INFO, logger="synta.benchmark.data.features"):
+    with caplog.at_level(logging.INFO, logger="synta.benchmark.features"):
         build_feature_loader(manifest, data, task="fine", train=False, split="val", set_id=1, batch_size=4)
     assert "extracting slowfast_r50_tiny features" in caplog.text
     assert len(read_index(tmp_path / "auto")["videos"]) == 8  # the whole manifest, not only the selection

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from synta.generator.preview import LABEL_WIDTH, PAD, frame_indices, select
+from synta.benchmark.preview import LABEL_WIDTH, PAD, frame_indices, select
 
 pytestmark = pytest.mark.blender
 SYNTA = Path(sys.executable).with_name("synta")

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from synta.benchmark.metrics import accuracy_report, mean_metrics, transfer_metrics
-from synta.benchmark.report import ablation_table, load_runs, to_markdown
+from synta.benchmark.metrics import accuracy_report, mean_metrics, mean_std, transfer_metrics
+from synta.benchmark.report import ablation_table, group_runs, load_runs, to_markdown
 from synta.benchmark.results import FORMAT
 from synta.cli import cli, main
 from synta.generator import load_taxonomy
@@ -232,3 +232,19 @@ def test_bad_run_dir_is_one_error_line(runs, tmp_path, capsys, content):
     err = capsys.readouterr().err
     assert err.startswith("synta: error: ") and err.count("\n") == 1 and str(bad) in err
     assert not (tmp_path / "out").exists()
+
+
+def test_runs_written_with_the_hyphen_dataset_name_join_the_canonical_ones(tmp_path):
+    old = write_run(tmp_path / "old", "x3d_m", "k400-ta", {}, 0, {1: (80.0, 40.0), 2: (60.0, 20.0)})
+    new = write_run(tmp_path / "new", "x3d_m", "k400_ta", {}, 1, {1: (82.0, 40.0), 2: (62.0, 20.0)})
+    runs = load_runs([old, new])
+    assert [r.dataset for r in runs] == ["k400_ta", "k400_ta"]
+    models, settings, cells = group_runs(runs, "coarse")
+    assert models == ["x3d_m"] and settings == ["K400-TA"] and len(cells[("x3d_m", "K400-TA")]) == 2
+
+
+def test_seed_aggregation_rules():
+    """One rule for report and study: a metric some run lacks is no number; one run has no std."""
+    assert mean_std([]) is None and mean_std([70.0, None]) is None
+    assert mean_std([70.0]).std is None and mean_std([70.0]).text() == "70.00"
+    assert mean_std([70.0, 72.0]).text() == "71.00 ± 1.41" and mean_std([70.0, 72.0]).n == 2

@@ -6,7 +6,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from synta.benchmark.study import load_study
+from synta.benchmark.metrics import transfer_metrics
+from synta.benchmark.study import Study, load_study, summarise, summary_markdown
 from synta.cli import cli, main
 
 STUDY = """
@@ -24,7 +25,7 @@ def test_study_renders_trains_every_seed_and_reports(tmp_path):
     out = tmp_path / "study"
     result = CliRunner().invoke(cli, ["study", str(spec), "--out", str(out), "--workers", "0"])
     assert result.exit_code == 0, result.output
-    assert "| Set 1 → 2 |" in result.output and "±" in result.output
+    assert "| 1→2 |" in result.output and "±" in result.output
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary) == {"set1", "set2", "mean"} and summary["mean"]["known"]["std"] >= 0
     seeds = [json.loads((out / "runs" / f"seed{s}" / "results.json").read_text())["seed"] for s in (0, 1)]
@@ -54,3 +55,16 @@ def test_models_lists_the_zoo_as_json():
     assert expected <= set(rows)
     assert rows["x3d_m"]["frames"] == 16 and rows["x3d_m"]["stride"] == 5 and "x3d" in rows["x3d_m"]["aliases"]
     assert rows["aim_b16"]["text"] is False and rows["vificlip_b16"]["text"] is True
+
+
+def test_summary_aggregates_seeds_as_the_report_does():
+    def result(known: float, unknown: float) -> dict:
+        metrics = transfer_metrics(known, unknown)
+        return {"tasks": {"coarse": {"directions": {"set1": {"metrics": metrics}}, "mean": metrics}}}
+
+    study = Study("t", {}, "c2d_r50_tiny", {}, ("coarse",), (0,))
+    one = summarise([result(80.0, 40.0)])
+    assert one["set1"]["known"] == {"mean": 80.0, "std": None}  # one seed: no spread, not 0
+    assert "| 1→2 | 80.00 | 40.00 | 40.00 | 50.00 | 53.33 |" in summary_markdown(study, one)
+    two = summarise([result(80.0, 40.0), result(82.0, 40.0)])
+    assert "| 1→2 | 81.00 ± 1.41 | 40.00 ± 0.00 |" in summary_markdown(study, two)

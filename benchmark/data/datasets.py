@@ -71,13 +71,25 @@ _ALIASES = {"syn-ta": "synta", "syn_ta": "synta", "k400-ta": "k400_ta", "k400": 
             "ssv2": "ssv2_ta"}
 
 
+def canonical_dataset(name: str) -> str:
+    """The canonical spelling of a dataset name: ``synta``, ``k400_ta`` or ``ssv2_ta``.
+
+    Accepts the hyphen spellings (``k400-ta``) and the titles (``K400-TA``) as well, because older run
+    folders and the paper write them so. Raises ``ValueError`` naming the valid choices for anything else.
+    """
+    key = str(name).strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r} (expected one of: {', '.join(DATASETS)})")
+    return key
+
+
 def dataset_info(name: str) -> DatasetInfo:
-    """Look a dataset up by name (``synta``, ``k400_ta``, ``ssv2_ta``; also ``Syn-TA``, ``K400-TA``, ...).
+    """Look a dataset up by any spelling :func:`canonical_dataset` accepts.
 
     Raises ``KeyError`` naming the valid choices.
     """
-    key = name.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in DATASETS:
-        raise KeyError(f"unknown dataset {name!r} (expected one of: {', '.join(DATASETS)})")
-    return DATASETS[key]
+    try:
+        return DATASETS[canonical_dataset(name)]
+    except ValueError as err:
+        raise KeyError(str(err)) from None

@@ -9,8 +9,7 @@ from typing import Any
 
 from synta.errors import InputError
 from synta.files import read_text_input
-
-TASKS = ("coarse", "fine")
+from synta.generator.taxonomy import TASKS  # noqa: F401 (re-exported: the tasks are the taxonomy's label levels)
 
 
 class FormatError(InputError):

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from synta.benchmark.data.datasets import DatasetInfo, dataset_info
+from synta.benchmark.data.datasets import DatasetInfo, canonical_dataset, dataset_info
 from synta.benchmark.data.labels import (
     ClassIndex,
     FineLabel,
@@ -25,9 +25,9 @@ from synta.benchmark.data.labels import (
 )
 from synta.benchmark.data.splits import SPLITS, check_paths, find_lists, pair_lists, read_list, recover_parents
 from synta.files import read_text_input, write_atomic
+from synta.generator.render.dataset import MANIFEST_COLUMNS as COLUMNS  # defined where rendered manifests are written
 from synta.paths import PathEscapeError, relative
 
-COLUMNS = ("path", "split", "set", "coarse_id", "coarse_name", "fine_index", "fine_name", "label", "num_frames")
 FORMAT = "synta-manifest/1"
 
 
@@ -205,9 +205,9 @@ def _read_class_index(meta_path: Path) -> tuple[str, ClassIndex, Path]:
     except TypeError as err:
         raise FormatError(f"{meta_path}: bad class index ({err})") from None
     try:
-        dataset_info(dataset)
-    except KeyError as err:
-        raise FormatError(f"{meta_path}: {err.args[0]}") from None
+        dataset = canonical_dataset(dataset)  # older sidecars may spell it k400-ta
+    except ValueError as err:
+        raise FormatError(f"{meta_path}: {err}") from None
     return dataset, ClassIndex(tuple(coarse), tuple(labels)), Path(root)
 
 

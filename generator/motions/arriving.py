@@ -18,6 +18,8 @@ from synta.generator.motions.primitives import Actor, Scene, ground, turn
 ELEVATION = (22.0, 45.0)  # about the reference's orbit camera (R 12, z 5-15)
 EPS = 1e-3  # units per frame below which an object counts as at rest
 NEAR = 4.5  # centre distance up to which two objects stand "beside" each other
+MIDDLE = 1 / 3  # screen offset (fraction of the half-frame) within which a box centre is in the middle third
+EDGE = 0.6  # screen reach from which a box lies in the outer fifth of the frame, at its edge
 FAR = 6.0  # centre distance from which an object is clearly elsewhere
 
 
@@ -42,25 +44,35 @@ def beside(s: Scene) -> tuple[np.ndarray, np.ndarray]:
     return still.at(0) + side * s.u(3.3, 3.9), side
 
 
+def rest_on(s: Scene, movers: list[Actor], frame: float) -> None:
+    """Aim the camera at where ``movers`` are at ``frame`` (their mean position), the reference's view
+    of an arrival: it ends, and a departure starts, in the middle of the frame, and the mover comes from
+    (or goes towards) the frame edge."""
+    s.look_at(np.mean([a.at(frame) for a in movers], axis=0))
+
+
 @motion("arriving1", elevation=ELEVATION)
 def arriving_single(s: Scene) -> None:
-    comer(s, np.array([s.u(-1, 1), s.u(-1, 1), 0.0]), s.heading(), 0, s.last - s.u(6, 12), s.u(8, 11))
+    a = comer(s, np.array([s.u(-1, 1), s.u(-1, 1), 0.0]), s.heading(), 0, s.last - s.u(6, 12), s.u(8, 11))
+    rest_on(s, [a], s.last)
 
 
 @motion("arriving2", elevation=ELEVATION)
 def arriving_together(s: Scene) -> None:
     # each from its own side onto a small ring, all in the same frames
     end = s.last - s.u(6, 12)
-    for spot, out in ring(s, s.pick((3, 4)), s.u(2.8, 3.3)):
-        comer(s, spot, out, 0, end + s.u(-1, 1), s.u(5.5, 7))
+    movers = [comer(s, spot, out, 0, end + s.u(-1, 1), s.u(5.5, 7))
+              for spot, out in ring(s, s.pick((3, 4)), s.u(2.5, 2.9))]
+    rest_on(s, movers, s.last)
 
 
 @motion("arriving3", elevation=ELEVATION)
 def arriving_one_by_one(s: Scene) -> None:
-    spots = ring(s, s.pick((3, 4)), s.u(2.8, 3.3))
+    spots = ring(s, s.pick((3, 4)), s.u(2.5, 2.9))
     slot = (s.last - 6) / len(spots)
-    for k, (spot, out) in enumerate(spots):
-        comer(s, spot, out, k * slot + s.u(0, 3), (k + 1) * slot - s.u(1, 3), s.u(5.5, 7), "smooth")
+    movers = [comer(s, spot, out, k * slot + s.u(0, 3), (k + 1) * slot - s.u(1, 3), s.u(5.5, 7), "smooth")
+              for k, (spot, out) in enumerate(spots)]
+    rest_on(s, movers, s.last)
 
 
 @motion("arriving4", elevation=ELEVATION)
@@ -70,14 +82,14 @@ def arriving_among(s: Scene) -> None:
     radius = s.u(3.3, 3.6) / np.sin(np.pi / n)
     for spot, _ in ring(s, n, radius, start=np.arctan2(d[1], d[0]) + np.pi / n):
         s.obj(at=ground(spot), role="static")
-    comer(s, np.zeros(3), d, 0, s.last - s.u(6, 12), s.u(10, 11.5))
+    rest_on(s, [comer(s, np.zeros(3), d, 0, s.last - s.u(6, 12), s.u(11.5, 13))], s.last)
 
 
 @motion("arriving5", elevation=ELEVATION)
 def arriving_beside(s: Scene) -> None:
     spot, side = beside(s)
     # from within 60 degrees of the side's direction, so it never passes through the resting object
-    comer(s, spot, turn(side, s.u(-60, 60)), 0, s.last - s.u(6, 12), s.u(8, 10))
+    rest_on(s, [comer(s, spot, turn(side, s.u(-60, 60)), 0, s.last - s.u(6, 12), s.u(8, 10))], s.last)
 
 
 @motion("arriving6", elevation=ELEVATION)
@@ -86,6 +98,7 @@ def arriving_pausing_leaving(s: Scene) -> None:
     arrive = s.u(32, 42)
     a = comer(s, spot, turn(side, s.u(-60, 60)), 0, arrive, s.u(8, 10))
     a.move(ground(spot + turn(side, s.u(-60, 60)) * s.u(8, 10)), arrive + s.u(20, 30), s.last, "in")
+    rest_on(s, [a], arrive)
 
 
 # -- predicates over positions (N, T, 3); departing.py applies them to the time-reversed clip ---------
@@ -173,29 +186,59 @@ def arrives_beside(pos: np.ndarray) -> bool:
     return r is not None and arrives(pos[r[0]]) and bool(r[1][0] >= FAR and r[1][-1] <= NEAR)
 
 
+# -- framing on the rest spot, over the sidecar's pixel boxes ----------------------------------------
+
+def _offset(v: ClipView, i: int, f: int) -> float:
+    """How far object ``i``'s box centre is from the image centre at frame ``f``, as a fraction of the
+    half-frame along the worse axis (inf when it is not visible)."""
+    c = v.centre_px(i)[f]
+    half = np.asarray(v.resolution, dtype=float) / 2
+    return np.inf if np.isnan(c).any() else float((np.abs(c - half) / half).max())
+
+
+def _reach(v: ClipView, i: int, f: int) -> float:
+    """How far towards the frame border object ``i``'s box reaches at frame ``f``, as a fraction of the
+    half-frame (inf when it is not wholly in view: it has left the frame)."""
+    b = v.bbox[i, f]
+    if not v.in_frame[i, f] or np.isnan(b).any():
+        return np.inf
+    half = np.asarray(v.resolution, dtype=float) / 2
+    return float(np.max(np.concatenate([half - b[:2], b[2:] - half]) / np.tile(half, 2)))
+
+
+def framed(v: ClipView, rest: int, far: int | tuple[int, ...]) -> bool:
+    """The reference's view of an arrival or departure: every travelling object is in the middle third
+    of the frame at frame ``rest`` (where it comes to rest or sets off), and at one of the frames ``far``
+    some traveller is at the frame edge or out of view (where it comes from or goes to)."""
+    movers = [i for i in range(v.n) if v.travel(i) > 1.0]
+    fars = (far,) if isinstance(far, int) else far
+    return bool(movers and all(_offset(v, i, rest) <= MIDDLE for i in movers)
+                and max(_reach(v, i, f) for i in movers for f in fars) >= EDGE)
+
+
 @check("arriving1")
 def check_single(v: ClipView) -> bool:
-    return one_arrives(v.pos)
+    return one_arrives(v.pos) and framed(v, v.num_frames - 1, 0)
 
 
 @check("arriving2")
 def check_together(v: ClipView) -> bool:
-    return arrive_together(v.pos)
+    return arrive_together(v.pos) and framed(v, v.num_frames - 1, 0)
 
 
 @check("arriving3")
 def check_one_by_one(v: ClipView) -> bool:
-    return arrive_one_by_one(v.pos)
+    return arrive_one_by_one(v.pos) and framed(v, v.num_frames - 1, 0)
 
 
 @check("arriving4")
 def check_among(v: ClipView) -> bool:
-    return arrives_among(v.pos)
+    return arrives_among(v.pos) and framed(v, v.num_frames - 1, 0)
 
 
 @check("arriving5")
 def check_beside(v: ClipView) -> bool:
-    return arrives_beside(v.pos)
+    return arrives_beside(v.pos) and framed(v, v.num_frames - 1, 0)
 
 
 @check("arriving6")
@@ -206,4 +249,6 @@ def check_pause_then_away(v: ClipView) -> bool:
         return False
     mover, gap = r
     resting_beside = (v.speed(mover) < EPS) & (gap[1:] <= NEAR)
-    return bool(np.convolve(resting_beside, np.ones(10), "valid").max() >= 10)
+    run = np.convolve(resting_beside, np.ones(10), "valid")
+    # framed on the pause: the middle frame of the first 10-frame rest beside the other object
+    return bool(run.max() >= 10 and framed(v, int(np.argmax(run >= 10)) + 6, (0, v.num_frames - 1)))

@@ -30,8 +30,10 @@ from synta.generator.motions.arriving import (
     arriving_single,
     arriving_together,
     beside,
+    framed,
     one_arrives,
     pair,
+    rest_on,
 )
 from synta.generator.motions.primitives import Scene, ground, turn
 
@@ -77,6 +79,7 @@ def departing_and_returning(s: Scene) -> None:
     leave, trip = s.u(6, 14), s.u(30, 38)
     back = leave + trip + s.u(4, 10)  # "shortly": only a brief stop out there
     a.move(away, leave, leave + trip).move(ground(spot), back, back + trip * s.u(0.9, 1.1))
+    rest_on(s, [a], 0)
 
 
 def _reversed(v: ClipView) -> np.ndarray:
@@ -85,27 +88,27 @@ def _reversed(v: ClipView) -> np.ndarray:
 
 @check("departing1")
 def check_single(v: ClipView) -> bool:
-    return one_arrives(_reversed(v))
+    return one_arrives(_reversed(v)) and framed(v, 0, v.num_frames - 1)
 
 
 @check("departing2")
 def check_together(v: ClipView) -> bool:
-    return arrive_together(_reversed(v))
+    return arrive_together(_reversed(v)) and framed(v, 0, v.num_frames - 1)
 
 
 @check("departing3")
 def check_one_by_one(v: ClipView) -> bool:
-    return arrive_one_by_one(_reversed(v))
+    return arrive_one_by_one(_reversed(v)) and framed(v, 0, v.num_frames - 1)
 
 
 @check("departing4")
 def check_among(v: ClipView) -> bool:
-    return arrives_among(_reversed(v))
+    return arrives_among(_reversed(v)) and framed(v, 0, v.num_frames - 1)
 
 
 @check("departing5")
 def check_beside(v: ClipView) -> bool:
-    return arrives_beside(_reversed(v))
+    return arrives_beside(_reversed(v)) and framed(v, 0, v.num_frames - 1)
 
 
 @check("departing6")
@@ -115,5 +118,7 @@ def check_leaves_and_returns(v: ClipView) -> bool:
     if r is None:
         return False
     (mover, gap), speed = r, v.speed(r[0])
+    far = int(np.argmax(gap))
     return bool(np.linalg.norm(v.pos[mover, -1, :2] - v.pos[mover, 0, :2]) < 0.3 and gap[0] <= NEAR
-                and gap.max() >= FAR and speed[:3].max() < EPS and speed[-3:].max() < EPS)
+                and gap.max() >= FAR and speed[:3].max() < EPS and speed[-3:].max() < EPS
+                and framed(v, 0, far))

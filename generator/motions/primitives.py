@@ -260,6 +260,7 @@ class Scene:
     ``right`` and ``toward_camera`` are horizontal unit vectors of the chosen camera (screen right, and
     from the action towards the camera), so programs can say "left to right" or "in front of" in
     screen terms whatever the camera's azimuth.
+    ``focus`` (set with :meth:`look_at`) is the point the camera aims at, if the program chooses one.
 
     Shapes and object colours draw from their own generators (``shape_rng``, ``color_rng``), not from
     ``rng``: a different shape pool or colour scheme then leaves every motion draw, and so every track,
@@ -275,6 +276,7 @@ class Scene:
         self.toward_camera = np.array([np.cos(az), np.sin(az), 0.0])
         self.right = np.array([-np.sin(az), np.cos(az), 0.0])
         self.actors: list[Actor] = []
+        self.focus: np.ndarray | None = None  # where the camera looks (None: the centre of the action)
         self._fixed_colors = fixed_colors
         self._unused_shapes: list[str] = []
 
@@ -324,6 +326,12 @@ class Scene:
             raise ValueError(f"shape pool {self.pool} has no shape outside {list(exclude)}")
         self._unused_shapes.remove(choice)
         return choice
+
+    def look_at(self, point: Sequence[float]) -> None:
+        """Aim the camera at world ``point`` instead of the centre of the action (the camera distance is
+        still fitted so every object stays in view): a motion with a place of its own, such as the spot
+        an arrival comes to rest on, shows that place in the middle of the frame."""
+        self.focus = np.asarray(point, dtype=float)
 
     # -- objects --------------------------------------------------------------------------------
     def obj(self, at: Vec = (0.0, 0.0, None), shape: str | None = None, scale: float | None = None,

@@ -57,3 +57,8 @@ def background_lists(folder: Path | None = None) -> dict[str, list[str]]:
         for p in paths:
             _check_image(p)
     return {name: [str(p.resolve()) for p in paths] for name, paths in lists.items()}
+
+
+def image_window(surface: str, name: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The part of a scene image laid on a surface, as UV corners ``((u0, v0), (u1, v1))`` (v up)."""
+    return (0.0, 0.0), (1.0, 1.0)

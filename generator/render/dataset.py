@@ -13,8 +13,12 @@ import av
 from synta.files import write_atomic
 from synta.generator.render.plan import ClipJob, split_files
 
-MANIFEST_FIELDS = ("path", "split", "set", "coarse_id", "coarse_name", "fine_index", "fine_name", "label",
-                   "camera", "clip_id", "num_frames", "fps", "width", "height", "background", "seed")
+# The columns of every manifest, rendered here or prepared by ``synta data prepare`` (the benchmark reads
+# and writes these, and keeps any further column as an extra).
+MANIFEST_COLUMNS = ("path", "split", "set", "coarse_id", "coarse_name", "fine_index", "fine_name", "label",
+                    "num_frames")
+# A rendered manifest.csv adds what identifies and describes each clip.
+MANIFEST_FIELDS = (*MANIFEST_COLUMNS, "camera", "clip_id", "fps", "width", "height", "background", "seed")
 
 
 def video_ok(path: Path, num_frames: int, resolution: tuple[int, int]) -> bool:

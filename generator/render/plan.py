@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from synta.generator.clip_spec import clip_stem
-from synta.generator.taxonomy import FineClass, load_taxonomy
+from synta.generator.taxonomy import TASKS, FineClass, load_taxonomy
 
 TRAIN_FRACTION = 0.6
 CAMERA_CHOICES = ("orbit", "front", "both")
@@ -77,7 +77,7 @@ def split_files(jobs: list[ClipJob]) -> dict[str, str]:
     files: dict[str, list[str]] = {}
     for split in ("train", "val"):
         for s in (1, 2):
-            for task in ("coarse", "fine"):
+            for task in TASKS:
                 files[f"{task}_classes/{split}_set{s}_{task}.txt"] = []
     for job in jobs:
         for task, label in (("coarse", job.fine.coarse), ("fine", job.fine.index)):

@@ -19,6 +19,7 @@ from synta.generator.render.dataset import check_dataset_json, read_finished, wr
 from synta.generator.render.options import RenderOptions
 from synta.generator.render.plan import ClipJob, plan_dataset, select_classes, shard
 from synta.generator.render.worker import Task, run_pool
+from synta.generator.sampler import DEFAULT_RESOLUTION
 
 ENGINES = ("auto", "workbench", "cycles", "eevee")
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
@@ -45,7 +46,7 @@ class RenderConfig:
     engine: str = "auto"
     samples: int = 16
     denoise: bool = True
-    resolution: tuple[int, int] = (456, 256)
+    resolution: tuple[int, int] = DEFAULT_RESOLUTION
     fps: int | None = None
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     num_shards: int = 1

@@ -36,7 +36,7 @@ def extract(model_name: str, data_root: Path, out: Path | None, weights: Path | 
     recipe clips. Resumable: videos already in the cache are skipped."""
     import torch
 
-    from synta.benchmark.data.features import extract_features
+    from synta.benchmark.features import extract_features
     from synta.benchmark.data.manifest import read_manifest
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")

@@ -10,6 +10,17 @@ from typing import Any
 import click
 import yaml
 
+from synta.benchmark.data.datasets import DATASETS, canonical_dataset
+from synta.generator.taxonomy import TASKS
+
+
+def _dataset(value: str) -> str:
+    """``--dataset``: the canonical spelling, the hyphen spelling accepted."""
+    try:
+        return canonical_dataset(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
 
 def _set_override(overrides: dict[str, Any], dotted: str, value: Any) -> None:
     section, _, key = dotted.partition(".")
@@ -30,8 +41,9 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
 
 @click.command()
 @click.option("--model", "model_name", required=True, help="Registered model name or alias (see `synta models`).")
-@click.option("--dataset", type=click.Choice(["synta", "k400-ta", "ssv2-ta"]), default="synta", show_default=True)
-@click.option("--task", type=click.Choice(["coarse", "fine", "both"]), default="coarse", show_default=True)
+@click.option("--dataset", default="synta", show_default=True, callback=lambda ctx, param, value: _dataset(value),
+              help=f"{', '.join(DATASETS)} (k400-ta, ssv2-ta also accepted).")
+@click.option("--task", type=click.Choice([*TASKS, "both"]), default="coarse", show_default=True)
 @click.option("--data-root", type=click.Path(path_type=Path), default=Path("synta_data"), show_default=True,
               help="A rendered Syn-TA tree, or a manifest CSV from `synta data prepare`.")
 @click.option("--output", type=click.Path(path_type=Path), help="Run folder [default: runs/<model>_<dataset>].")
@@ -89,7 +101,7 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
         if value is not None:
             _set_override(overrides, dotted, value)
     cfg = BenchConfig(model=model_name, dataset=dataset, data_root=data_root,
-                      tasks=("coarse", "fine") if task == "both" else (task,), set_direction=set_direction,
+                      tasks=TASKS if task == "both" else (task,), set_direction=set_direction,
                       output=output, overrides=overrides, seed=seed, workers=workers, resume=resume,
                       weights=weights, pretrained=pretrained, zero_shot=zero_shot, eval_from=eval_from,
                       stop_after=stop_after,

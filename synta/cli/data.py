@@ -1,4 +1,4 @@
-"""``synta data prepare`` and ``synta data check`` (registered on the ``synta`` command in ``synta/cli.py``).
+"""``synta data prepare`` and ``synta data check`` (registered on the ``synta`` command in ``synta/cli/__init__.py``).
 
 Library modules raise ``FormatError`` / ``FileNotFoundError`` / ``KeyError`` with one-line messages;
 this module turns them into click errors, which ``synta``'s entry point prints as one ``synta: error:``

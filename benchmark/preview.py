@@ -7,6 +7,12 @@ a *path* thumbnail (the last frame with each object's on-screen path, from the s
 one) and frames evenly spaced from first to last. Side by side, each row holds one strip per variant.
 The GIF plays every cell at the same relative time, so clips of different lengths loop together. The
 HTML gallery plays the MP4s themselves (H.264, which Chromium, Firefox and Safari decode).
+
+Every path here comes from a data file (a manifest row, a variant of ``ablation.json``), so it is checked
+before it is used: a variant's folder must lie inside the ablation's folder, and a video copied into a
+gallery must resolve (symlinks followed) inside its dataset root and land inside the gallery folder, or the
+preview stops with an :class:`~synta.errors.InputError` naming the file and row. Only regular files are
+opened (a FIFO named ``.mp4`` would block a read for ever).
 """
 from __future__ import annotations
 
@@ -26,8 +32,10 @@ from PIL import Image, ImageDraw, ImageFont
 from synta.benchmark.data.labels import FineLabel
 from synta.benchmark.data.manifest import Manifest, Video, read_manifest
 from synta.benchmark.data.video import DecodeError, VideoReader
-from synta.files import write_atomic
+from synta.errors import InputError
+from synta.files import make_folder, read_text_input, write_atomic
 from synta.generator.ablation import INDEX_NAME, read_index
+from synta.paths import PathEscapeError, inside, slug
 
 LABEL_WIDTH = 300  # pixels of the label column of the contact sheet
 PAD = 4  # pixels between thumbnails
@@ -44,6 +52,7 @@ class Clip:
     caption: str  # fine class label text
     meta: str  # set, camera, clip id
     paths: tuple[Path, ...]  # one per column
+    row: str  # where the clip was read (``<manifest>:<line>``), for error messages
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class Selection:
 
     columns: tuple[str, ...]
     clips: tuple[Clip, ...]
+    roots: tuple[Path, ...]  # each column's dataset root, which its copied videos must stay inside
 
 
 def select(source: Path, classes: list[str] | None = None, per_class: int = 1,
@@ -60,16 +70,17 @@ def select(source: Path, classes: list[str] | None = None, per_class: int = 1,
 
     An ablation shows its reference variant, or every variant with ``side_by_side``. ``classes`` are fine
     or coarse class names (``orbiting3``, ``orbiting``, ``changing color``) or coarse ids. Raises
-    ValueError for a source without clips, an unknown class or side by side without an ablation.
+    ValueError for a source without clips, an unknown class or side by side without an ablation, and
+    :class:`InputError` for a variant that is malformed or whose folder lies outside the ablation's.
     """
     source = Path(source)
     if (source / INDEX_NAME).is_file() or source.name == INDEX_NAME:
         root, index = read_index(source)
-        variants = index["variants"]
+        variants = _variants(root, index["variants"])
         if not side_by_side:
-            variants = [v for v in variants if v["name"] == index.get("reference")] or variants[:1]
-        columns = tuple(v["name"] for v in variants)
-        roots = [root / v["dir"] for v in variants]
+            variants = [v for v in variants if v[0] == index.get("reference")] or variants[:1]
+        columns = tuple(name for name, _ in variants)
+        roots = [folder for _, folder in variants]
     elif side_by_side:
         raise ValueError(f"--side-by-side needs an ablation (a folder with {INDEX_NAME}), got {source}")
     else:
@@ -81,29 +92,47 @@ def select(source: Path, classes: list[str] | None = None, per_class: int = 1,
     chosen = _by_class(manifest, classes, per_class)
     if not chosen:
         raise ValueError(f"{roots[0]} has no finished clips to preview")
+    csv_path = roots[0] / "manifest.csv" if roots[0].is_dir() else roots[0]
     clips = []
-    for v, fine in chosen:
+    for line, v, fine in chosen:
         meta = f"Set {v.set}" + (f" · {v.extra['camera']} camera" if v.extra.get("camera") else "") \
             + (f" · clip {v.extra['clip_id']}" if v.extra.get("clip_id") else "")
         paths = (manifest.resolve(v),) + tuple(r / v.path for r in roots[1:])  # variants: same relative path
-        clips.append(Clip(v.path, fine.name if fine else str(v.fine), fine.caption if fine else "", meta, paths))
-    return Selection(columns, tuple(clips))
+        clips.append(Clip(v.path, fine.name if fine else str(v.fine), fine.caption if fine else "", meta, paths,
+                          f"{csv_path}:{line}"))
+    return Selection(columns, tuple(clips), (manifest.root, *roots[1:]))
+
+
+def _variants(root: Path, variants: list) -> list[tuple[str, Path]]:
+    """``(name, dataset folder)`` of each variant of the ablation in ``root``, each folder checked to lie
+    inside ``root`` (symlinks followed); :class:`InputError` naming the index and the variant otherwise."""
+    out = []
+    for i, v in enumerate(variants):
+        where = f"{root / INDEX_NAME}: variants[{i}]"
+        if not isinstance(v, dict) or not isinstance(v.get("name"), str) or not isinstance(v.get("dir"), str):
+            raise InputError(f"{where}: expected {{\"name\": ..., \"dir\": ...}} strings")
+        try:
+            out.append((v["name"], inside(root, v["dir"])))
+        except PathEscapeError as err:
+            raise InputError(f"{where}: {err}") from None
+    return out
 
 
 def _by_class(manifest: Manifest, classes: list[str] | None,
-              per_class: int) -> list[tuple[Video, FineLabel | None]]:
-    """The first ``per_class`` videos of each (wanted) fine class, in manifest order."""
+              per_class: int) -> list[tuple[int, Video, FineLabel | None]]:
+    """``(CSV line, video, fine class)`` of the first ``per_class`` videos of each (wanted) fine class, in
+    manifest order (line 1 is the header; a manifest row is one line)."""
     wanted = _class_filter(manifest, classes) if classes else None
     counts: dict[tuple[int, int], int] = {}
     chosen = []
-    for v in manifest.videos:
+    for line, v in enumerate(manifest.videos, start=2):
         fine = manifest.fine_class(v)
         key = (v.set, v.fine)
         if wanted is not None and key not in wanted:
             continue
         if counts.get(key, 0) < per_class:
             counts[key] = counts.get(key, 0) + 1
-            chosen.append((v, fine))
+            chosen.append((line, v, fine))
     return chosen
 
 
@@ -168,10 +197,10 @@ def trail(path: Path, last: Image.Image) -> Image.Image | None:
     with arrowheads showing the direction. None when the clip has no sidecar."""
     side = path.with_suffix(".json")
     try:
-        sc = json.loads(side.read_text())
+        sc = json.loads(read_text_input(side))  # regular files only: a FIFO must not block the preview
         w, h = sc["resolution"]
         objects = [o for o in sc["objects"] if o.get("role") != "prop"]  # stairs and walls do not move
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # InputError is a ValueError
         return None
     scale = min(last.width / w, last.height / h)
     off = np.array([(last.width - w * scale) / 2, (last.height - h * scale) / 2] * 2)
@@ -383,22 +412,32 @@ update();
 def html_gallery(selection: Selection, out_dir: Path, title: str, copy: bool = False, width: int = 320) -> Path:
     """Write ``out_dir/index.html``: every clip playable with its label (side by side: a table with one
     row per clip and one column per variant). Videos are linked by relative path, or copied into
-    ``out_dir/videos/`` with ``copy`` (a self-contained folder to share)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ``out_dir/videos/`` with ``copy`` (a self-contained folder to share).
 
-    def src(path: Path, key: str) -> str:
+    A copied video must be a regular file that resolves inside its column's dataset root, and its copy
+    must land inside ``out_dir`` (symlinks followed on both sides); anything else raises
+    :class:`InputError` naming the manifest row before anything is written.
+    """
+    out_dir = Path(out_dir)
+    copies: list[tuple[Path, Path]] = []  # (origin, target): all checked before the first is copied
+
+    def src(clip: Clip, path: Path, root: Path, key: str) -> str:
         if not copy:
             return Path(os.path.relpath(path.resolve(), out_dir.resolve())).as_posix()
-        target = out_dir / "videos" / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-        return target.relative_to(out_dir).as_posix()
+        try:
+            origin = inside(root, clip.key, clip.row)
+            target = inside(out_dir, f"videos/{key}", clip.row)
+        except PathEscapeError as err:
+            raise InputError(f"--copy: {err}") from None
+        if not origin.is_file():  # a FIFO would block the copy; a missing clip has nothing to share
+            raise InputError(f"--copy: {clip.row}: {origin} is not a regular file")
+        copies.append((origin, target))
+        return target.relative_to(out_dir.resolve()).as_posix()
 
-    def video(clip: Clip, path: Path, column: str) -> str:
+    def video(clip: Clip, path: Path, root: Path, column: str) -> str:
         rel = Path(clip.key).name if Path(clip.key).is_absolute() else clip.key
-        key = f"{column}/{rel}" if column else rel
-        return (f'<video src="{html.escape(src(path, key))}" data-key="{html.escape(key)}" '
+        key = f"{slug(column)}/{rel}" if column else rel  # a variant name from ablation.json is no path
+        return (f'<video src="{html.escape(src(clip, path, root, key))}" data-key="{html.escape(key)}" '
                 'muted loop autoplay playsinline controls preload="auto"></video>')
 
     def label(clip: Clip) -> str:
@@ -408,13 +447,20 @@ def html_gallery(selection: Selection, out_dir: Path, title: str, copy: bool = F
     if len(selection.columns) > 1:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in selection.columns)
         rows = "".join(f"<tr><td>{label(c)}</td>"
-                       + "".join(f"<td>{video(c, p, col)}</td>" for p, col in zip(c.paths, selection.columns))
+                       + "".join(f"<td>{video(c, p, r, col)}</td>"
+                                 for p, r, col in zip(c.paths, selection.roots, selection.columns))
                        + "</tr>\n" for c in selection.clips)
         body = f"<table><tr><th>clip</th>{head}</tr>\n{rows}</table>"
     else:
         body = '<div class="grid">\n' + "".join(
-            f"<figure>{video(c, c.paths[0], '')}<figcaption>{label(c)}</figcaption></figure>\n"
+            f"<figure>{video(c, c.paths[0], selection.roots[0], '')}<figcaption>{label(c)}</figcaption></figure>\n"
             for c in selection.clips) + "</div>"
+    make_folder(out_dir, "--html folder")
+    for origin, target in copies:
+        make_folder(target.parent, "--html folder")
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        shutil.copyfile(origin, tmp)
+        os.replace(tmp, target)  # a gallery never shows a half-copied video
     page = out_dir / "index.html"
     write_atomic(page, PAGE.format(title=html.escape(title), width=width, body=body))
     return page

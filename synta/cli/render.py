@@ -1,38 +1,15 @@
-"""The ``synta`` command line. Every command has ``--help``; bad usage is one error line, exit code 2."""
+"""``synta classes``, ``synta spec`` and ``synta render``: the generator's commands."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from synta import __version__
-from synta.benchmark.bench_cli import bench, models, study
-from synta.benchmark.data.cli import data
-from synta.benchmark.features_cli import features
-from synta.benchmark.report_cli import report
-from synta.generator.ablate_cli import ablate
-from synta.generator.preview_cli import preview
+from synta.generator.render.run import ENGINES
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="synta")
-def cli() -> None:
-    """Motion transferability toolkit: the Syn-TA generator and the transfer benchmark."""
-
-
-cli.add_command(data)
-cli.add_command(features)
-cli.add_command(ablate)
-cli.add_command(preview)
-cli.add_command(report)
-cli.add_command(bench)
-cli.add_command(models)
-cli.add_command(study)
-
-
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the whole taxonomy as JSON.")
 @click.option("--set", "set_id", type=click.Choice(["1", "2"]), help="Only the fine classes of one set.")
 @click.option("--check", "run_check", is_flag=True,
@@ -79,7 +56,7 @@ def _check_classes(fine: list, seeds: int) -> None:
         raise SystemExit(1)
 
 
-@cli.command()
+@click.command()
 @click.argument("fine")
 @click.option("--clip-id", default=1, show_default=True, type=click.IntRange(1), help="1-based clip number.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Global dataset seed.")
@@ -99,7 +76,7 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
     click.echo(json.dumps(sidecar(clip) if as_sidecar else clip.to_dict()))
 
 
-@cli.command()
+@click.command()
 @click.option("--n", "n", default=10000, show_default=True, type=click.IntRange(1),
               help="Total clips, spread evenly over the selected classes (and cameras).")
 @click.option("--classes", multiple=True, metavar="NAMES",
@@ -112,7 +89,7 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
 @click.option("--objects", default="set", show_default=True,
               help="Shape pool: set, shared, legacy, or one shape name.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Global dataset seed.")
-@click.option("--engine", type=click.Choice(["auto", "workbench", "cycles", "eevee"]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True, help="auto: eevee with a GPU, else workbench.")
 @click.option("--samples", default=16, show_default=True, type=click.IntRange(1), help="Cycles/EEVEE samples.")
 @click.option("--no-denoise", is_flag=True, help="Cycles: turn OpenImageDenoise off.")
@@ -163,24 +140,3 @@ def _check_objects(objects: str) -> None:
 
     if objects != "set" and objects not in shape_names():
         shape_pool(objects)  # raises KeyError naming the valid pools
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning usage errors into one line and exit code 2."""
-    try:
-        cli.main(args=argv, prog_name="synta", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("synta: aborted", err=True)
-        sys.exit(130)
-    except click.exceptions.NoArgsIsHelpError as err:
-        click.echo(err.ctx.get_help())
-    except click.UsageError as err:
-        click.echo(f"synta: error: {err.format_message()}", err=True)
-        sys.exit(2)
-    except click.ClickException as err:
-        click.echo(f"synta: error: {err.format_message()}", err=True)
-        sys.exit(err.exit_code)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,4 @@
-"""``synta report RUN_DIR...`` (registered on the ``synta`` command in ``synta/cli.py``).
+"""``synta report RUN_DIR...`` (registered on the ``synta`` command in ``synta/cli/__init__.py``).
 
 The work is in :mod:`synta.benchmark.report`; this module turns its errors into click errors, which
 ``synta``'s entry point prints as one ``synta: error:`` line with exit code 2.
