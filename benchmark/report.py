@@ -29,6 +29,8 @@ from synta.benchmark.data.datasets import DATASETS as DATASET_INFO
 from synta.benchmark.metrics import METRIC_KEYS, METRIC_NAMES, Stat, mean_std
 from synta.benchmark.protocol import DATASETS, TASKS, direction_label
 from synta.benchmark.results import read_results
+from synta.files import make_folder, write_atomic
+from synta.paths import slug as file_slug
 
 MEAN = "mean"
 DASH = "–"  # a metric the protocol cannot measure for this model (the table's footnote says why)
@@ -604,7 +606,7 @@ def run_slugs(runs: Sequence[Run], labels: dict[Run, str]) -> dict[Run, str]:
     """A distinct file-name stem per run from its model, setting (``labels``) and seed."""
     slugs: dict[Run, str] = {}
     for r in runs:
-        stem = re.sub(r"[^A-Za-z0-9._]+", "-", f"{r.model} {labels[r]} seed{r.seed}").strip("-").lower()
+        stem = file_slug(re.sub(r"[^A-Za-z0-9._]+", "-", f"{r.model} {labels[r]} seed{r.seed}").strip("-").lower())
         slug, k = stem, 2
         while slug in slugs.values():
             slug, k = f"{stem}-{k}", k + 1
@@ -621,32 +623,34 @@ def report_figures(runs: Sequence[Run]) -> dict[str, Callable[[], Figure | None]
         figures[f"per_class/{slug}_coarse.png"] = lambda r=run: per_class_figure(r, "coarse", labels[r])
         for task in TASKS:
             for direction in (run.task(task) or {}).get("directions", {}):
-                figures[f"confusion/{slug}_{task}_{direction}.png"] = (
+                # a direction key is read from results.json: slugged, so it names a file inside confusion/
+                figures[f"confusion/{slug}_{task}_{file_slug(direction)}.png"] = (
                     lambda r=run, t=task, d=direction: confusion_figure(r, t, d, labels[r]))
     return figures
 
 
 def write_report(runs: Sequence[Run], out: str | Path, factors: Sequence[str] = ()) -> tuple[str, list[Path]]:
     """Write ``tables.md``, ``tables.tex``, ``coarse.csv``, ``fine.csv`` and the PNG figures into ``out``;
-    returns the Markdown and the files written. Raises ValueError for runs that cannot be tabulated."""
+    returns the Markdown and the files written, each written atomically. Raises ValueError for runs that
+    cannot be tabulated and :class:`~synta.errors.InputError` if ``out`` is (or lies under) a file."""
     if not runs:
         raise ValueError("no runs to report")
     tables = report_tables(runs, factors)
     markdown = "\n\n".join(to_markdown(t) for t in tables) + "\n"
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out, "--out")
     texts = {"tables.md": markdown, "tables.tex": "\n\n".join(to_latex(t) for t in tables) + "\n"}
     texts.update({f"{task}.csv": to_csv(csv_rows(runs, task), task) for task in TASKS})
     written = []
     for name, text in texts.items():
-        (out / name).write_text(text, encoding="utf-8")
+        write_atomic(out / name, text)
         written.append(out / name)
     for name, build in report_figures(runs).items():
         fig = build()
         if fig is None:
             continue
         path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+        write_atomic(path, buf.getvalue())
         written.append(path)
     return markdown, written

@@ -47,8 +47,8 @@ def _tilt_sun(degrees: float) -> Callable[[LightSpec], LightSpec]:
     return apply
 
 
-# Presets of the ``lighting`` factor. They show in Cycles and EEVEE; Workbench lights every scene with its
-# studio light, and its renders come out the same under every preset (measured: bit-identical frames).
+# Presets of the ``lighting`` factor. They show in Cycles and EEVEE; Workbench lights objects with its
+# studio light but aims its cast shadows like the key sun, so "overhead" and "low" change its pixels too.
 LIGHTINGS: dict[str, Callable[[LightSpec], LightSpec]] = {
     "default": lambda light: light,
     "overhead": _tilt_sun(5.0),  # noon sun: shadows right under the objects

@@ -147,10 +147,10 @@ def test_ddp_training_runs_two_processes(tiny_synta, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--model", "nope"], "unknown model 'nope'"),
     (["--data-root", "/nonexistent"], "no manifest"),
-    (["--dataset", "k400-ta"], "holds synta, not k400-ta"),
+    (["--dataset", "k400-ta"], "holds synta, not k400_ta"),
     (["--zero-shot"], "--zero-shot needs a model that classifies by text"),
     (["--set", "optim.nonsense=1"], "unknown optim setting"),
-    (["--set", "nodots=1"], "is not SECTION.KEY"),
+    (["--set", "nodots=1"], "expected SECTION.KEY=VALUE"),
 ])
 def test_usage_errors_are_one_line_with_exit_code_2(tiny_synta, tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_info:

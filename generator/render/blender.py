@@ -13,7 +13,6 @@ import numpy as np
 
 from synta.generator.annotations import euler_xyz
 from synta.generator.clip_spec import ClipSpec, LightSpec, ObjectTrack
-from synta.generator.lighting import KEY_ENERGY
 from synta.generator.render.options import RenderOptions
 from synta.generator.shapes import get_shape
 
@@ -23,10 +22,6 @@ LINEAR, CONSTANT = 1, 0  # Keyframe.interpolation enum values
 # "metallic" ~ its glistening Principled BSDF (metallic 0.9, roughness 0.6).
 MATERIALS = {"glossy": {"metallic": 0.6, "roughness": 0.25}, "metallic": {"metallic": 0.9, "roughness": 0.6}}
 WORLD_LIGHT = 0.35  # world (sky) light strength in Cycles/EEVEE
-# Workbench studio light (linear gains; camera space: x right, y up, z towards the viewer): ambient +
-# key * cos(angle) is about 1 for faces towards the camera, 0.85 for a ground seen from 10 degrees up
-STUDIO_AMBIENT, STUDIO_KEY, STUDIO_SPECULAR = 0.3, 0.75, 0.4
-STUDIO_KEY_DIRECTION = tuple(np.array([-0.25, 0.6, 0.76]) / np.linalg.norm([-0.25, 0.6, 0.76]))
 SMOOTH_ANGLE = np.radians(35.0)  # edges sharper than this stay sharp (cube, pyramid); curved faces shade smooth
 
 
@@ -79,9 +74,8 @@ def _setup_output(scene, spec: ClipSpec, options: RenderOptions, out_path: Path)
     elif options.engine == "eevee":
         scene.eevee.taa_render_samples = options.samples
     else:
-        _studio_light(spec)
         shading = scene.display.shading
-        shading.light = "STUDIO"  # the "Default" studio light, i.e. the solid lights set above
+        shading.light = "STUDIO"
         shading.color_type = "TEXTURE"  # material colours, and the image of textured grounds/backdrops
         shading.show_specular_highlight = True
         shading.background_type = "WORLD"
@@ -94,25 +88,6 @@ def _setup_output(scene, spec: ClipSpec, options: RenderOptions, out_path: Path)
             # way the light travels (workbench_shadow.cc); a world vector passed as is lit from below and
             # put the whole ground in shadow
             scene.display.light_direction = (-travel[0], -travel[2], travel[1])
-
-
-def _studio_light(spec: ClipSpec) -> None:
-    """Workbench's studio light (camera-relative): a key light from above the camera plus ambient, so a
-    face turned to the camera, the ground and the backdrop show about their own colour, scaled and tinted
-    like the clip's key light. Blender's default gives 0.52 and no ambient, under half the colour."""
-    prefs = bpy.context.preferences
-    prefs.use_preferences_save = False  # these are per-process settings, never the user's
-    sun = next((light for light in spec.lights if light.kind == "SUN"), None)
-    gain = np.asarray(sun.color) * (sun.energy / KEY_ENERGY) if sun is not None else np.ones(3)
-    system = prefs.system
-    system.light_ambient = tuple(STUDIO_AMBIENT * gain)
-    for i, light in enumerate(system.solid_lights):
-        light.use = i == 0
-    key = system.solid_lights[0]
-    key.direction = STUDIO_KEY_DIRECTION
-    key.diffuse_color = tuple(STUDIO_KEY * gain)
-    key.specular_color = (STUDIO_SPECULAR,) * 3
-    key.smooth = 0.3
 
 
 def _setup_world(scene, spec: ClipSpec, options: RenderOptions) -> None:
@@ -261,6 +236,8 @@ def _add_object(scene, track: ObjectTrack, options: RenderOptions) -> None:
 def _object_material(track: ObjectTrack):
     mat = bpy.data.materials.new(f"object{track.id}")
     look = MATERIALS[track.material]
+    # Workbench draws metallic as dark, tinted reflection (0.6 metallic showed 0.4 of the body colour);
+    # its viewport metallic stays 0 so the body colour shows; Cycles/EEVEE use the BSDF below
     mat.metallic, mat.roughness = 0.0, look["roughness"]
     mat.use_nodes = True
     bsdf = mat.node_tree.nodes.get("Principled BSDF")

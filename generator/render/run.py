@@ -21,6 +21,13 @@ from synta.generator.render.plan import ClipJob, plan_dataset, select_classes, s
 from synta.generator.render.worker import Task, run_pool
 from synta.generator.sampler import DEFAULT_RESOLUTION
 
+# What the pixels of a given spec look like; bumped whenever rendering changes them on purpose, so that a
+# resumed render never mixes clips of two definitions in one folder (check_dataset_json refuses it).
+# 2: Workbench cast shadows aimed like the key light, Workbench metallic 0, arrivals/departures framed on
+#    the rest spot.
+DEFINITION_VERSION = 2
+MAX_CLIPS = 1_000_000  # --n: ten times the largest dataset anyone renders; planning holds every job in memory
+MAX_SIDE = 4096  # --resolution: per side; beyond it a frame no longer fits a worker's memory budget
 ENGINES = ("auto", "workbench", "cycles", "eevee")
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
 # Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
@@ -64,8 +71,8 @@ def parse_resolution(text: str) -> tuple[int, int]:
             w = 2 * round(h * 16 / 9 / 2)
     except ValueError:
         raise ValueError(f"--resolution must look like 456x256 or 256, got {text!r}") from None
-    if w < 16 or h < 16 or w % 2 or h % 2:
-        raise ValueError(f"--resolution needs even sizes of at least 16 pixels, got {w}x{h}")
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE) or w % 2 or h % 2:
+        raise ValueError(f"--resolution needs even sizes of 16 to {MAX_SIDE} pixels, got {w}x{h}")
     return w, h
 
 
@@ -116,7 +123,8 @@ def _spec_args(cfg: RenderConfig) -> dict[str, Any]:
 
 
 def _description(cfg: RenderConfig, engine: str, jobs: list[ClipJob], lists) -> dict[str, Any]:
-    dataset = {"n": cfg.n, "classes": sorted({j.fine.name for j in jobs}), "camera": cfg.camera,
+    dataset = {"definition": DEFINITION_VERSION, "n": cfg.n, "classes": sorted({j.fine.name for j in jobs}),
+               "camera": cfg.camera,
                "background": cfg.background, "background_images": lists, "objects": cfg.objects,
                "seed": cfg.seed, "resolution": list(cfg.resolution), "fps": cfg.fps, "engine": engine,
                "samples": cfg.samples if engine != "workbench" else None,

@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-import yaml
 
 from synta.benchmark.data.datasets import DATASETS, canonical_dataset
 from synta.generator.taxonomy import TASKS
+
+
+def _finite(value: float | None) -> float | None:
+    """``--lr``: click's FloatRange lets ``inf`` and ``nan`` through; training on them reports nonsense."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be a finite number, got {value}")
+    return value
 
 
 def _dataset(value: str) -> str:
@@ -20,23 +26,6 @@ def _dataset(value: str) -> str:
         return canonical_dataset(value)
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
-
-
-def _set_override(overrides: dict[str, Any], dotted: str, value: Any) -> None:
-    section, _, key = dotted.partition(".")
-    if not key:
-        raise click.BadParameter(f"{dotted!r} is not SECTION.KEY (e.g. optim.weight_decay)", param_hint="--set")
-    overrides.setdefault(section, {})[key] = value
-
-
-def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    for item in values:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
-        _set_override(overrides, key.strip(), yaml.safe_load(raw))
-    return overrides
 
 
 @click.command()
@@ -52,7 +41,8 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--epochs", type=click.IntRange(1), help="Override the recipe's epochs.")
 @click.option("--batch-size", type=click.IntRange(1), help="Override the per-process batch size.")
 @click.option("--frames", type=click.IntRange(1), help="Override the frames per clip.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Override the base learning rate.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), callback=lambda ctx, param, value: _finite(value),
+              help="Override the base learning rate (a finite number > 0).")
 @click.option("--accumulate", type=click.IntRange(1), help="Gradient accumulation steps.")
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
               help="Mixed precision [recipe default: auto = bf16 on GPU, fp32 on CPU].")
@@ -88,6 +78,7 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
     from synta.benchmark.ablation_bench import run_ablation
     from synta.benchmark.bench import BenchConfig, BenchError, run_bench, summary_lines
     from synta.benchmark.engine import setup, teardown
+    from synta.benchmark.recipe import parse_sets
 
     ctx = click.get_current_context()
     if ablation is not None and ctx.get_parameter_source("data_root") is not click.core.ParameterSource.DEFAULT:
@@ -95,11 +86,9 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
     if ablation_mode is not None and ablation is None:
         raise click.UsageError("--ablation-mode needs --ablation")
 
-    overrides = _parse_sets(sets)
-    for dotted, value in (("train.epochs", epochs), ("train.batch_size", batch_size), ("clip.frames", frames),
-                          ("optim.lr", lr), ("train.accumulate", accumulate), ("train.precision", precision)):
-        if value is not None:
-            _set_override(overrides, dotted, value)
+    options = (("train.epochs", epochs), ("train.batch_size", batch_size), ("clip.frames", frames),
+               ("optim.lr", lr), ("train.accumulate", accumulate), ("train.precision", precision))
+    overrides = parse_sets([*sets, *(f"{dotted}={value}" for dotted, value in options if value is not None)])
     cfg = BenchConfig(model=model_name, dataset=dataset, data_root=data_root,
                       tasks=TASKS if task == "both" else (task,), set_direction=set_direction,
                       output=output, overrides=overrides, seed=seed, workers=workers, resume=resume,

@@ -29,7 +29,7 @@ def preview(source: Path, classes: tuple[str, ...], per_class: int, frames: int,
     SOURCE is a rendered dataset folder (or any manifest CSV), or an ablation folder / its ablation.json
     (its reference variant, or all variants with --side-by-side).
     """
-    from synta.generator import preview as pv
+    from synta.benchmark import preview as pv
 
     try:
         names = [c for item in classes for c in item.split(",") if c.strip()]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from synta.generator.render.run import ENGINES
+from synta.generator.render.run import ENGINES, MAX_CLIPS, MAX_SIDE
 
 
 @click.command()
@@ -77,8 +77,8 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
 
 
 @click.command()
-@click.option("--n", "n", default=10000, show_default=True, type=click.IntRange(1),
-              help="Total clips, spread evenly over the selected classes (and cameras).")
+@click.option("--n", "n", default=10000, show_default=True, type=click.IntRange(1, MAX_CLIPS),
+              help=f"Total clips, spread evenly over the selected classes (and cameras); at most {MAX_CLIPS}.")
 @click.option("--classes", multiple=True, metavar="NAMES",
               help="Coarse or fine classes by name or id, comma-separated or repeated (default: all).")
 @click.option("--set", "set_id", type=click.Choice(["1", "2"]), help="Only the fine classes of one set.")
@@ -94,7 +94,7 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
 @click.option("--samples", default=16, show_default=True, type=click.IntRange(1), help="Cycles/EEVEE samples.")
 @click.option("--no-denoise", is_flag=True, help="Cycles: turn OpenImageDenoise off.")
 @click.option("--resolution", default="256", show_default=True,
-              help="WxH, or a short side for 16:9 (256 -> 456x256).")
+              help=f"WxH, or a short side for 16:9 (256 -> 456x256); even sides of 16 to {MAX_SIDE} px.")
 @click.option("--fps", type=click.IntRange(1), help="Frame rate (default: the native 24; durations are kept).")
 @click.option("--workers", type=click.IntRange(1), help="Render processes (default: all cores).")
 @click.option("--num-shards", default=1, show_default=True, type=click.IntRange(1))

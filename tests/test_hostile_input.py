@@ -1,0 +1,57 @@
+"""Bad input through the real CLI: exit code 2, exactly one ``synta: error:`` line, no traceback, nothing written.
+
+One row per case; cases that need a dataset or a run live beside their command's other tests
+(test_bench.py, test_data_check.py, test_preview.py, test_report.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synta.cli import main
+
+
+def _binary_split(root: Path) -> list[str]:
+    (root / "splits" / "coarse_classes").mkdir(parents=True)
+    (root / "splits" / "coarse_classes" / "train_set1_coarse.txt").write_bytes(bytes(range(256)) * 4)
+    return ["data", "prepare", "synta", "--splits", str(root / "splits"), "--videos", str(root),
+            "--out", str(root / "out" / "manifest.csv")]
+
+
+CASES = {
+    "render --n beyond the bound": (lambda root: ["render", "--n", "1000000000000", "--out", str(root / "out")],
+                                    "not in the range"),
+    "render --resolution beyond the bound": (
+        lambda root: ["render", "--resolution", "100000x100000", "--out", str(root / "out")], "16 to 4096"),
+    "render --resolution not a size": (lambda root: ["render", "--resolution", "big", "--out", str(root / "out")],
+                                       "must look like"),
+    "bench --lr nan": (lambda root: ["bench", "--model", "x3d_m_tiny", "--lr", "nan", "--output", str(root / "out")],
+                       "finite"),
+    "bench --lr inf": (lambda root: ["bench", "--model", "x3d_m_tiny", "--lr", "inf", "--output", str(root / "out")],
+                       "finite"),
+    "bench --set wrong type": (lambda root: ["bench", "--model", "x3d_m_tiny", "--set", "optim.lr=abc",
+                                             "--output", str(root / "out")], "optim.lr"),
+    "bench --set unparsable YAML": (lambda root: ["bench", "--model", "x3d_m_tiny", "--set", "optim.lr=[1",
+                                                  "--output", str(root / "out")], "not a YAML value"),
+    "bench --set python tag": (lambda root: ["bench", "--model", "x3d_m_tiny", "--set",
+                                             "optim.lr=!!python/object:os.system ls", "--output", str(root / "out")],
+                               "--set"),
+    "bench --dataset unknown": (lambda root: ["bench", "--model", "x3d_m_tiny", "--dataset", "hmdb",
+                                              "--output", str(root / "out")], "unknown dataset 'hmdb'"),
+    "data prepare binary split file": (_binary_split, "train_set1_coarse.txt"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_line_exit_2(case: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    make_args, message = CASES[case]
+    args = make_args(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("synta: error:") and message in lines[0], err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing written, not even the output folder
