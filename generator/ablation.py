@@ -25,6 +25,7 @@ import yaml
 
 from synta.files import write_atomic
 from synta.generator import sample_clip
+from synta.generator.lighting import WORKBENCH_LIGHTINGS
 from synta.generator.render.backgrounds import background_lists
 from synta.generator.render.plan import plan_dataset, select_classes
 from synta.generator.render.run import ENGINES, RenderConfig, parse_resolution, render_dataset, resolve_engine
@@ -220,9 +221,10 @@ def _check(cfg: RenderConfig) -> None:
                 objects=cfg.objects, resolution=cfg.resolution, **({"fps": cfg.fps} if cfg.fps else {}),
                 **cfg.factors)
     lighting = cfg.factors.get("lighting", "default")
-    if lighting != "default" and resolve_engine(cfg.engine)[0] == "workbench":
-        raise ValueError(f"lighting {lighting!r} would look the same: the workbench engine lights every scene "
-                         "with its studio light; use engine: cycles or eevee")
+    if lighting not in WORKBENCH_LIGHTINGS and resolve_engine(cfg.engine)[0] == "workbench":
+        raise ValueError(f"lighting {lighting!r} would look the same: the workbench engine lights objects with "
+                         f"its studio light and shows only the shadow direction ({', '.join(WORKBENCH_LIGHTINGS)}); "
+                         "use engine: cycles or eevee")
 
 
 def write_index(ablation: Ablation, out: Path) -> Path:

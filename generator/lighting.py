@@ -49,6 +49,8 @@ def _tilt_sun(degrees: float) -> Callable[[LightSpec], LightSpec]:
 
 # Presets of the ``lighting`` factor. They show in Cycles and EEVEE; Workbench lights objects with its
 # studio light but aims its cast shadows like the key sun, so "overhead" and "low" change its pixels too.
+# The presets Workbench shows: only the shadow direction reaches its pixels, not energy or colour.
+WORKBENCH_LIGHTINGS = ("default", "overhead", "low")
 LIGHTINGS: dict[str, Callable[[LightSpec], LightSpec]] = {
     "default": lambda light: light,
     "overhead": _tilt_sun(5.0),  # noon sun: shadows right under the objects

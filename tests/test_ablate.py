@@ -209,7 +209,7 @@ def test_dry_run_plans_every_variant_and_writes_nothing(tmp_path):
     ("base: {n: 0}\nvary: {speed: [1, 2]}\n", "--n must be at least 1"),
     ("base: {resolution: huge}\nvary: {speed: [1, 2]}\n", "--resolution must look like"),
     ("vary: {background: [plain, /nonexistent/images]}\n", "backgrounds folder not found"),
-    ("base: {engine: workbench}\nvary: {lighting: [default, low]}\n", "would look the same"),
+    ("base: {engine: workbench}\nvary: {lighting: [default, dim]}\n", "would look the same"),
     ("vary: {speed: [1, 2]}\nreference: speed-3\n", "reference 'speed-3' is not a variant"),
     ("vary: {speed: {'a b': 1, c: 2}}\n", "variant name 'a b'"),
     ("grid: maybe\nvary: {speed: [1, 2]}\n", "'grid' must be true or false"),
@@ -335,3 +335,17 @@ reference: set-tied
                     assert fa["position"][:2] == fb["position"][:2], name  # same path on the ground
                     assert (fa["opacity"], fa["exists"], fa["scale"]) == (fb["opacity"], fb["exists"], fb["scale"])
         assert not np.array_equal(frames(out / "set-tied" / f"{stem}.mp4"), frames(out / "one-shape" / f"{stem}.mp4"))
+
+
+@pytest.mark.blender
+def test_workbench_shows_the_shadow_direction_of_lighting_presets(tmp_path):
+    """``lighting: low`` tilts the key sun; Workbench aims its cast shadows like it, so the pixels change
+    (measured mean absolute difference ≈ 0.05 on these clips; the same frames before definition 2)."""
+    config = tmp_path / "light.yaml"
+    config.write_text("name: light\nbase: {n: 1, classes: rising1, camera: orbit, seed: 0, resolution: 64, "
+                      "engine: workbench, background: plain}\nvary: {lighting: [default, low]}\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ablate", str(config), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert exit_info.value.code in (0, None)
+    default, low = (frames(next((tmp_path / "out" / f"lighting-{v}").rglob("*.mp4"))) for v in ("default", "low"))
+    assert np.abs(default.astype(float) - low.astype(float)).mean() / 255 > 0.01
