@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,29 +41,28 @@ def box(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
+def _read_bytes(path: Path, data: bytes, reader: Callable[[Path], list]) -> tuple[Path, list]:
+    """Write ``data`` to ``path`` and read it: the reader's result, or [] after checking that its
+    FormatError is one line naming the file."""
+    path.write_bytes(data)
+    try:
+        return path, reader(path)
+    except FormatError as err:
+        assert str(err).startswith(f"{path}") and "\n" not in str(err)
+        return path, []
+
+
 @FUZZ
 @given(data=BYTES)
 def test_split_list_reader(box, data):
-    path = box / "list.txt"
-    path.write_bytes(data)
-    try:
-        entries = read_list(path)
-    except FormatError as err:
-        assert str(err).startswith(f"{path}") and "\n" not in str(err)
-        return
+    path, entries = _read_bytes(box / "list.txt", data, read_list)
     assert all(e.label >= 0 and e.source.startswith(f"{path}:") for e in entries)
 
 
 @FUZZ
 @given(data=BYTES)
 def test_label_csv_reader(box, data):
-    path = box / "labels.csv"
-    path.write_bytes(data)
-    try:
-        names = read_label_csv(path)
-    except FormatError as err:
-        assert str(err).startswith(f"{path}") and "\n" not in str(err)
-        return
+    _, names = _read_bytes(box / "labels.csv", data, read_label_csv)
     assert all(isinstance(n, str) for n in names)
 
 
