@@ -15,12 +15,15 @@ skipped and the running one restarts from its last epoch checkpoint.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import logging
+import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,14 +36,18 @@ from synta.benchmark.data.dataset import ClipLoader, build_loader
 from synta.benchmark.data.datasets import canonical_dataset
 from synta.benchmark.data.manifest import Manifest, read_manifest
 from synta.benchmark.engine import DistEnv, Predictions, Trainer
+from synta.benchmark.engine.checkpoint import CheckpointError, load_checkpoint
 from synta.benchmark.engine.distributed import barrier, broadcast
 from synta.benchmark.metrics import METRIC_KEYS, METRIC_NAMES, accuracy_report, mean_metrics, transfer_metrics
 from synta.benchmark.protocol import Direction, directions, label_space, scores_unknown
 from synta.benchmark.recipe import Recipe, model_recipe
 from synta.benchmark.results import FORMAT
-from synta.files import write_atomic
+from synta.errors import InputError, RuntimeFailure, one_line
+from synta.files import folder_lock, read_text_input, write_atomic
+from synta.generator.taxonomy import TASKS
 from synta.models.label_space import LabelSpace
 from synta.models.registry import ModelInfo, build, get_info
+from synta.models.weights import WeightsError, WeightsUnavailable, read_state_dict
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ UNIMODAL_FINE_NOTE = ("fine U needs a model that classifies by text: unimodal mo
                       "set's fine classes only (FineMotion-K)")
 
 
-class BenchError(ValueError):
+class BenchError(InputError):
     """A bench run cannot start (bad data root, existing output, ...): one line for the user."""
 
 
@@ -71,6 +78,7 @@ class BenchConfig:
     zero_shot: bool = False
     eval_from: Path | None = None
     stop_after: int | None = None
+    overwrite: bool = False
     command: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -117,28 +125,83 @@ def _config_record(cfg: BenchConfig, info: ModelInfo, recipe: Recipe) -> dict[st
     return json.loads(json.dumps(record))  # plain lists and dicts, as they read back from config.yaml
 
 
-def prepare_output(cfg: BenchConfig, record: dict[str, Any], env: DistEnv) -> Path:
-    """Create the run folder (or check that a resumed one was made by the same configuration). Rank 0
-    decides and tells the others, so ranks never race on ``config.yaml``."""
+@contextlib.contextmanager
+def run_folder(cfg: BenchConfig, record: dict[str, Any], env: DistEnv) -> Iterator[Path]:
+    """Hold the run folder for the ``with`` block: rank 0 locks it (a second run into it is refused at
+    once), creates it or checks that a resumed one was made by the same configuration, and tells the other
+    ranks, so they never race on ``config.yaml``."""
     out = cfg.run_dir()
-    error = _check_output(cfg, record, out) if env.is_main else None
-    error = broadcast(env, error)
-    if error:
-        raise BenchError(error)
-    return out
+    with contextlib.ExitStack() as stack:
+        error = None
+        if env.is_main:
+            try:
+                stack.enter_context(folder_lock(out, what="run folder"))
+                error = _check_output(cfg, record, out)
+            except InputError as err:
+                error = str(err)
+        error = broadcast(env, error)
+        if error:
+            raise BenchError(error)
+        yield out
+
+
+def has_progress(out: Path) -> bool:
+    """Whether run folder ``out`` holds anything a resume would keep: a finished direction or an epoch
+    checkpoint. A folder with only ``config.yaml`` (a start that failed) holds none."""
+    return any(out.glob("*/*/result.json")) or any(out.glob("*/*/checkpoints/last.pt"))
 
 
 def _check_output(cfg: BenchConfig, record: dict[str, Any], out: Path) -> str | None:
+    """Refuse an unusable or occupied ``out``, else (re)write its ``config.yaml``; returns the error."""
     path = out / "config.yaml"
-    if not path.is_file():
-        write_atomic(path, yaml.safe_dump({**record, "command": list(cfg.command)}, sort_keys=False))
+    if path.exists() and (cfg.overwrite or not has_progress(out)):
+        for task in TASKS:  # only what a run writes; anything else in the folder stays
+            shutil.rmtree(out / task, ignore_errors=True)
+        for name in ("results.json", "config.yaml"):
+            (out / name).unlink(missing_ok=True)
+    elif path.exists():
+        if not cfg.resume:
+            return (f"{out} already holds a run; pass --resume to continue it, --overwrite to start it again, "
+                    f"or choose another --output")
+        try:
+            old = yaml.safe_load(read_text_input(path))
+        except (InputError, yaml.YAMLError) as err:
+            return f"{path}: not a readable run config ({one_line(err)}); use another --output or --overwrite"
+        if not isinstance(old, dict) or {k: v for k, v in old.items() if k != "command"} != record:
+            return f"{out} holds a run with another configuration (see its config.yaml); use another --output"
         return None
-    old = yaml.safe_load(path.read_text())
-    if not cfg.resume:
-        return f"{out} already holds a run; pass --resume to continue it or choose another --output"
-    if {k: v for k, v in old.items() if k != "command"} != record:
-        return f"{out} holds a run with another configuration (see its config.yaml); use another --output"
+    write_atomic(path, yaml.safe_dump({**record, "command": list(cfg.command)}, sort_keys=False))
     return None
+
+
+def check_inputs(cfg: BenchConfig, info: ModelInfo, manifest: Manifest) -> None:
+    """Everything a run reads, checked before its folder is touched: the clips each direction needs, the
+    ``--weights`` file and the ``--eval-from`` checkpoints. Raises :class:`BenchError`."""
+    trains = not (cfg.zero_shot or cfg.eval_from)
+    for task in cfg.tasks:
+        for direction in directions(task, cfg.set_direction):
+            a, b = direction.train_set, direction.unknown_set
+            needed = ([("train", a)] if trains else []) + [("val", a)]
+            needed += [("val", b)] if scores_unknown(task, info.uses_text) else []
+            for split, s in needed:
+                if not manifest.select(split, s).videos:
+                    hint = ("; render more clips (`synta render --n` of at least 4 x classes gives every class "
+                            "a train and a val clip on both cameras)" if cfg.dataset == "synta" else "")
+                    raise BenchError(f"{cfg.data_root} has no {split} videos of Set {s}{hint}")
+            if cfg.eval_from:
+                trained = Path(cfg.eval_from) / task / direction.name / "checkpoints" / "last.pt"
+                try:
+                    load_checkpoint(trained)
+                except FileNotFoundError:
+                    raise BenchError(f"--eval-from {cfg.eval_from}: no trained {task}/{direction.name} "
+                                     f"weights") from None
+                except CheckpointError as err:
+                    raise BenchError(f"--eval-from: {err}") from None
+    if cfg.weights is not None:
+        try:
+            read_state_dict(cfg.weights)
+        except (FileNotFoundError, IsADirectoryError, WeightsError) as err:
+            raise BenchError(f"--weights: {one_line(err)}") from None
 
 
 def _predictions_csv(manifest: Manifest, preds: Predictions, space: LabelSpace) -> str:
@@ -167,6 +230,24 @@ def make_loader(manifest: Manifest, recipe: Recipe, **kwargs: Any) -> ClipLoader
     return build_loader(manifest, **kwargs)
 
 
+def start_banner(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, direction: Direction, manifest: Manifest,
+                 env: DistEnv, train_loader: ClipLoader | None) -> str:
+    """One line saying what a direction is about to do: clips, steps, epochs, input, device, initialisation
+    (``train_loader`` None: it only evaluates)."""
+    a, b = direction.train_set, direction.unknown_set
+    clip, train = recipe.clip, recipe.train
+    init = (f"weights of {cfg.eval_from}" if cfg.eval_from else f"weights {cfg.weights}" if cfg.weights
+            else f"pretrained ({info.pretrained})" if cfg.pretrained else "from scratch")
+    work = "evaluation only"
+    if train_loader is not None:
+        work = (f"{len(manifest.select('train', a).videos)} train clips, "
+                f"{len(train_loader) // train.accumulate} steps/epoch x {train.epochs} epochs")
+    unknown = len(manifest.select("val", b).videos) if scores_unknown(direction.task, info.uses_text) else 0
+    return (f"{direction.task}/{direction.name} {info.name}: {work}; {len(manifest.select('val', a).videos)} "
+            f"known + {unknown} unknown val clips; {clip.frames} frames at {clip.transform.size} px; "
+            f"{env.device} x {env.world_size}; {init}")
+
+
 def run_direction(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: Manifest, direction: Direction,
                   out: Path, env: DistEnv) -> dict[str, Any] | None:
     """Train (unless zero-shot) and evaluate one direction; returns its result, or None if it stopped early
@@ -178,29 +259,28 @@ def run_direction(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: M
     a, b = direction.train_set, direction.unknown_set
     train_space = label_space(manifest.classes, direction.task, a)
     trains = not (cfg.zero_shot or cfg.eval_from)
-    needed = ([("train", a)] if trains else []) + [("val", a)]
-    needed += [("val", b)] if scores_unknown(direction.task, info.uses_text) else []
-    for split, s in needed:
-        if not manifest.select(split, s).videos:
-            raise BenchError(f"{cfg.data_root} has no {split} videos of Set {s}")
     torch.manual_seed(cfg.seed)
-    model = build(info.name, None if info.uses_text else len(train_space), weights=cfg.weights,
-                  pretrained=cfg.pretrained, **recipe.model)
+    try:
+        model = build(info.name, None if info.uses_text else len(train_space), weights=cfg.weights,
+                      pretrained=cfg.pretrained, **recipe.model)
+    except WeightsError as err:  # keys or shapes that do not fit this model
+        raise BenchError(one_line(err)) from None
+    except WeightsUnavailable as err:  # a download that failed; the message says how to go on offline
+        raise RuntimeFailure(one_line(err)) from None
     trainer = Trainer(model, recipe, env, run_dir, train_space)
     common = {"task": direction.task, "clip": recipe.clip, "num_workers": cfg.workers, "seed": cfg.seed,
               "rank": env.rank, "world_size": env.world_size, "device": env.device}
     known_videos, unknown_videos = manifest.select("val", a), manifest.select("val", b)
     known_loader = make_loader(known_videos, recipe, train=False, batch_size=recipe.train.eval_batch_size, **common)
     if cfg.eval_from:
-        trained = Path(cfg.eval_from) / direction.task / direction.name / "checkpoints" / "last.pt"
-        if not trained.is_file():
-            raise BenchError(f"--eval-from {cfg.eval_from}: no trained {direction.task}/{direction.name} weights")
-        trainer.load_weights(trained)
-    if trains:
-        train_loader = make_loader(manifest.select("train", a), recipe, train=True,
-                                   batch_size=recipe.train.batch_size, **common)
-        if not trainer.fit(train_loader, known_loader, resume=cfg.resume, stop_after=cfg.stop_after):
-            return None
+        trainer.load_weights(Path(cfg.eval_from) / direction.task / direction.name / "checkpoints" / "last.pt")
+    train_loader = make_loader(manifest.select("train", a), recipe, train=True, batch_size=recipe.train.batch_size,
+                               **common) if trains else None
+    if env.is_main:
+        log.info("%s", start_banner(cfg, info, recipe, direction, manifest, env, train_loader))
+    if train_loader is not None and not trainer.fit(train_loader, known_loader, resume=cfg.resume,
+                                                    stop_after=cfg.stop_after):
+        return None
     known = trainer.evaluate(known_loader, train_space)
     unknown = unknown_space = None
     if scores_unknown(direction.task, info.uses_text):
@@ -237,7 +317,13 @@ def run_bench(cfg: BenchConfig, env: DistEnv) -> dict[str, Any] | None:
     except (ValueError, FileNotFoundError) as err:
         raise BenchError(f"{info.name} recipe: {err}") from None
     manifest = load_dataset(cfg)
-    out = prepare_output(cfg, _config_record(cfg, info, recipe), env)
+    check_inputs(cfg, info, manifest)
+    with run_folder(cfg, _config_record(cfg, info, recipe), env) as out:
+        return _run_tasks(cfg, info, recipe, manifest, out, env)
+
+
+def _run_tasks(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: Manifest, out: Path,
+               env: DistEnv) -> dict[str, Any] | None:
     tasks: dict[str, Any] = {}
     for task in cfg.tasks:
         per_direction: dict[str, Any] = {}

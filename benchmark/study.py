@@ -19,7 +19,9 @@ from synta.benchmark.bench import BenchConfig, BenchError, run_bench
 from synta.benchmark.engine import DistEnv
 from synta.benchmark.metrics import METRIC_KEYS, METRIC_NAMES, Stat, mean_std
 from synta.benchmark.protocol import direction_label
-from synta.files import write_atomic
+from synta.errors import one_line
+from synta.files import read_text_input, write_atomic
+from synta.generator.taxonomy import TASKS
 
 KEYS = ("render", "model", "bench", "tasks", "seeds")
 
@@ -47,13 +49,33 @@ def load_study(name_or_path: str) -> Study:
     else:
         if not path.is_file():
             raise BenchError(f"no study file {path}")
-        text = path.read_text()
-    raw = yaml.safe_load(text) or {}
+        text = read_text_input(path, BenchError)
+    return parse_study(path.stem, text, name_or_path)
+
+
+def parse_study(name: str, text: str, where: str) -> Study:
+    """The study ``name`` defined by YAML ``text``; :class:`BenchError` naming ``where`` if it is not one."""
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise BenchError(f"study {where}: not valid YAML ({one_line(err)})") from None
+    if not isinstance(raw, dict):
+        raise BenchError(f"study {where}: expected a mapping with the keys {', '.join(KEYS)}")
     unknown = set(raw) - set(KEYS)
     if unknown or not raw.get("model") or not raw.get("seeds"):
-        raise BenchError(f"study {name_or_path}: needs model and seeds; unknown keys: {sorted(unknown) or 'none'}")
-    return Study(path.stem, dict(raw.get("render") or {}), raw["model"], dict(raw.get("bench") or {}),
-                 tuple(raw.get("tasks") or ("coarse",)), tuple(int(s) for s in raw["seeds"]))
+        raise BenchError(f"study {where}: needs model and seeds; unknown keys: {sorted(unknown) or 'none'}")
+    for key in ("render", "bench"):
+        if not isinstance(raw.get(key) or {}, dict):
+            raise BenchError(f"study {where}: {key} must be a mapping of settings")
+    tasks, seeds = raw.get("tasks") or ["coarse"], raw["seeds"]
+    if not isinstance(raw["model"], str):
+        raise BenchError(f"study {where}: model must be a model name")
+    if not isinstance(tasks, list) or not set(tasks) <= set(TASKS):
+        raise BenchError(f"study {where}: tasks must be a list of {', '.join(TASKS)}")
+    if not isinstance(seeds, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in seeds):
+        raise BenchError(f"study {where}: seeds must be a list of integers")
+    return Study(name, dict(raw.get("render") or {}), raw["model"], dict(raw.get("bench") or {}), tuple(tasks),
+                 tuple(seeds))
 
 
 def render_study_data(study: Study, out: Path, workers: int | None, echo: Callable[[str], None]) -> Path:
@@ -65,6 +87,11 @@ def render_study_data(study: Study, out: Path, workers: int | None, echo: Callab
         settings["resolution"] = parse_resolution(str(settings["resolution"]))
     if workers:
         settings["workers"] = workers
+    defaults = {f.name: f.default for f in dataclasses.fields(RenderConfig) if f.default is not dataclasses.MISSING}
+    for key, value in settings.items():  # scalars are typed here as click types them on the command line
+        if isinstance(defaults.get(key), (bool, int, str)) and type(value) is not type(defaults[key]):
+            raise BenchError(f"study {study.name}: render.{key} must be {type(defaults[key]).__name__}, "
+                             f"got {value!r}")
     try:
         cfg = RenderConfig(out=out / "data", **settings)
     except TypeError as err:

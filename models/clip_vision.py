@@ -20,6 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.ops import StochasticDepth
 
+from synta.models.weights import WeightsUnavailable
+
 
 @dataclass(frozen=True)
 class VisionConfig:
@@ -184,7 +186,8 @@ def encode_frames(vit: VisionTransformer, video: torch.Tensor) -> torch.Tensor:
 def openai_state_dict(arch: str = "ViT-B-16") -> dict[str, torch.Tensor]:
     """The full OpenAI CLIP state dict of ``arch`` (``visual.*`` and the text tower) through open_clip.
 
-    Needs network access the first time (open_clip caches the file); raises ``RuntimeError`` otherwise.
+    Needs network access the first time (open_clip caches the file); raises
+    :class:`~synta.models.weights.WeightsUnavailable` otherwise.
     """
     import open_clip
 
@@ -192,7 +195,7 @@ def openai_state_dict(arch: str = "ViT-B-16") -> dict[str, torch.Tensor]:
         model = open_clip.create_model(arch, pretrained="openai", force_quick_gelu=True)
     except Exception as err:  # download failures come as many exception types; report them in one line
         name = "/".join(arch.rsplit("-", 1))  # ViT-B-16 → ViT-B/16, as the papers write it
-        raise RuntimeError(f"could not load OpenAI CLIP {name} weights through open_clip (they are downloaded "
+        raise WeightsUnavailable(f"could not load OpenAI CLIP {name} weights through open_clip (they are downloaded "
                            f"on first use, which needs network access): {type(err).__name__}: {err}") from None
     return model.state_dict()
 

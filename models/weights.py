@@ -25,6 +25,11 @@ class WeightsError(ValueError):
     """A checkpoint does not fit a model."""
 
 
+class WeightsUnavailable(RuntimeError):
+    """Canonical weights could not be fetched (no network, a failed download); the message says how to
+    go on offline."""
+
+
 def read_state_dict(source: str | Path) -> dict[str, torch.Tensor]:
     """The state dict in ``source``: a local file (loaded with ``weights_only=True``) or an http(s) URL
     (downloaded once into torch's hub cache)."""
@@ -88,15 +93,15 @@ def load_weights(model: nn.Module, source: str | Path | Mapping[str, torch.Tenso
 
 def load_pretrained(model: nn.Module, name: str) -> nn.Module:
     """Load the canonical weights of registered model ``name`` into ``model`` (downloaded once into torch's
-    hub cache). Raises ``ValueError`` for models without canonical weights and ``RuntimeError`` with a way
-    out when the download fails (no network)."""
+    hub cache). Raises ``ValueError`` for models without canonical weights and :class:`WeightsUnavailable`
+    with a way out when the download fails (no network)."""
     info = get_info(name)
     if not info.weights_url:
         raise ValueError(f"{info.name} has no pretrained weights; build it with pretrained=False")
     try:
         load_weights(model, info.weights_url)
     except (URLError, OSError) as err:
-        raise RuntimeError(f"could not download the {info.name} weights from {info.weights_url} ({err}); "
+        raise WeightsUnavailable(f"could not download the {info.name} weights from {info.weights_url} ({err}); "
                            f"fetch the file where the network is reachable and pass it as weights=PATH "
                            f"(--weights PATH)") from None
     return model

@@ -168,3 +168,64 @@ def test_existing_run_needs_resume(tiny_synta, two_epoch_run):
     code, output = bench("--data-root", str(tiny_synta), "--output", str(two_epoch_run), "--epochs", "3",
                          "--task", "both", "--resume")
     assert code == 2 and "another configuration" in output
+    assert "--overwrite" in bench("--data-root", str(tiny_synta), "--output", str(two_epoch_run), "--epochs", "2",
+                                  "--task", "both")[1]
+
+
+def one_line_error(capsys, *args: str) -> tuple[int, str]:
+    """Exit code and the single stderr line of ``synta bench`` run through the real entry point."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--model", MODEL, "--workers", "0", *args])
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("synta: error:") and "Traceback" not in err, err
+    return exit_info.value.code, lines[0]
+
+
+def test_bad_start_inputs_are_refused_before_the_run_folder_is_touched(tiny_synta, two_epoch_run, tmp_path, capsys):
+    out = tmp_path / "run"
+    common = ["--data-root", str(tiny_synta), "--output", str(out), "--epochs", "1", "--set-direction", "1"]
+    (tmp_path / "notes.txt").write_text("not weights")
+    (tmp_path / "hostile.pt").write_bytes(b"cos\nsystem\n(S'touch /tmp/pwned'\ntR.")
+    assert one_line_error(capsys, *common, "--weights", str(tmp_path / "missing.pt")) == \
+        (2, f"synta: error: --weights: no weights file at {tmp_path / 'missing.pt'}")
+    for bad in ("notes.txt", "hostile.pt"):
+        code, line = one_line_error(capsys, *common, "--weights", str(tmp_path / bad))
+        assert code == 2 and "not a loadable weights file" in line
+    truncated = tmp_path / "truncated"
+    (truncated / "coarse" / "set1" / "checkpoints").mkdir(parents=True)
+    last = two_epoch_run / "coarse" / "set1" / "checkpoints" / "last.pt"
+    (truncated / "coarse" / "set1" / "checkpoints" / "last.pt").write_bytes(last.read_bytes()[:1000])
+    code, line = one_line_error(capsys, *common, "--eval-from", str(truncated))
+    assert code == 2 and "not a loadable checkpoint" in line
+    (tmp_path / "file").write_text("")
+    code, line = one_line_error(capsys, *common[:2], "--output", str(tmp_path / "file" / "run"))
+    assert code == 2 and "is a file, not a folder" in line
+    assert not out.exists()
+
+
+def test_a_failed_start_leaves_a_folder_the_corrected_rerun_can_use(tiny_synta, tmp_path, capsys):
+    out = tmp_path / "run"
+    common = ["--data-root", str(tiny_synta), "--output", str(out), "--epochs", "1", "--set-direction", "1"]
+    torch.save({"conv.weight": torch.zeros(1)}, tmp_path / "other.pt")  # loads, but fits no model
+    code, line = one_line_error(capsys, *common, "--weights", str(tmp_path / "other.pt"))
+    assert code == 2 and "does not fit" in line
+    code, output = bench(*common)  # the same folder, no --resume needed: the failed start made no progress
+    assert code == 0, output
+    first = (out / "results.json").read_text()
+    code, output = bench(*common, "--overwrite")  # a deliberate restart of a finished run
+    assert code == 0, output
+    assert json.loads((out / "results.json").read_text())["tasks"] == json.loads(first)["tasks"]
+    (out / "config.yaml").write_bytes(b"\xff\xfe not yaml")
+    code, line = one_line_error(capsys, *common, "--resume")
+    assert code == 2 and "not a readable run config" in line
+
+
+def test_a_second_run_into_a_folder_in_use_is_refused(tiny_synta, tmp_path, capsys):
+    from synta.files import folder_lock
+
+    out = tmp_path / "run"
+    with folder_lock(out, what="run folder"):  # as a running bench holds it
+        code, line = one_line_error(capsys, "--data-root", str(tiny_synta), "--output", str(out))
+    assert code == 2 and f"run folder {out} is in use by another synta run (pid {os.getpid()})" in line
+    assert not (out / "config.yaml").exists()

@@ -19,6 +19,13 @@ def _binary_split(root: Path) -> list[str]:
             "--out", str(root / "out" / "manifest.csv")]
 
 
+def _study(text: bytes):
+    def make(root: Path) -> list[str]:
+        (root / "study.yaml").write_bytes(text)
+        return ["study", str(root / "study.yaml"), "--out", str(root / "out"), "--device", "cpu"]
+    return make
+
+
 CASES = {
     "render --n beyond the bound": (lambda root: ["render", "--n", "1000000000000", "--out", str(root / "out")],
                                     "not in the range"),
@@ -40,6 +47,13 @@ CASES = {
     "bench --dataset unknown": (lambda root: ["bench", "--model", "x3d_m_tiny", "--dataset", "hmdb",
                                               "--output", str(root / "out")], "unknown dataset 'hmdb'"),
     "data prepare binary split file": (_binary_split, "train_set1_coarse.txt"),
+    "study YAML unparsable": (_study(b"model: [x\n"), "not valid YAML"),
+    "study YAML binary": (_study(b"\xff\xfe\x00"), "not a text file"),
+    "study YAML not a mapping": (_study(b"- model\n"), "expected a mapping"),
+    "study render not a mapping": (_study(b"model: x3d\nseeds: [0]\nrender: 5\n"), "render must be a mapping"),
+    "study render value of the wrong type": (_study(b"model: x3d\nseeds: [0]\nrender: {n: abc}\n"),
+                                             "render.n must be int"),
+    "study seeds not integers": (_study(b"model: x3d\nseeds: [a]\n"), "seeds must be a list of integers"),
 }
 
 

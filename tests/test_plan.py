@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from synta.generator.render.plan import plan_dataset, select_classes, shard, split_files
+from synta.generator.render.plan import plan_dataset, plan_gaps, select_classes, shard, split_files
 
 # sha256 of the reference repository's current Syn-TA split files (dataset_splits/synta/, 10,000 clips)
 REFERENCE_SHA256 = {
@@ -73,3 +73,14 @@ def test_dry_run_lists_every_reference_val_path(tmp_path):
     for ref in REFERENCE_VAL_LINES:
         assert ref.split()[0] in planned
     assert not out.exists(), "a dry run writes nothing"
+
+
+def test_plan_gaps_name_what_bench_would_miss_and_the_n_that_fills_them():
+    fine = select_classes(["rising", "falling", "orbiting", "cloning"])
+    assert plan_gaps(plan_dataset(4 * len(fine), fine), fine) == []  # a train and a val clip per camera
+    assert plan_gaps(plan_dataset(2 * len(fine), fine, "orbit"), fine, "orbit") == []
+    gaps = plan_gaps(plan_dataset(len(fine), fine), fine)  # one clip per class: train, orbit only
+    assert gaps == ["no clip of the front camera", "no val Set 1, no val Set 2 clip, so `synta bench` cannot use "
+                    "this dataset", f"--n {4 * len(fine)} or more gives each class a train and a val clip per camera"]
+    few = plan_gaps(plan_dataset(3, fine, "orbit"), fine, "orbit")
+    assert few[0].startswith(f"{len(fine) - 3} of {len(fine)} selected classes get no clip (")

@@ -249,3 +249,23 @@ def test_disk_full_stops_with_one_line(tmp_path):
             json.loads(side.read_text())
     finally:
         subprocess.run(["umount", str(small)], check=False)
+
+
+def test_a_second_render_of_the_same_shard_is_refused(tmp_path):
+    from synta.files import folder_lock
+
+    out = tmp_path / "ds"
+    with folder_lock(out, ".lock-shard0", "render output folder"):  # as a running render holds it
+        r = synta("render", "--n", "2", "--classes", "rising1", "--out", str(out), *TINY)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        f"synta: error: render output folder {out} is in use by another synta run (pid {os.getpid()}); "
+        "wait for it to finish or choose another folder"]
+    assert not (out / "dataset.json").exists() and not (out / ".partial").exists()
+
+
+def test_plans_bench_cannot_use_are_warned_with_the_n_that_fills_them(tmp_path):
+    r = synta("render", "--n", "3", "--classes", "rising", "--dry-run", "--out", str(tmp_path / "ds"))
+    assert r.returncode == 0, r.stderr
+    warnings = [line for line in r.stdout.splitlines() if line.startswith("warning: ")]
+    assert warnings[-1] == "warning: --n 16 or more gives each class a train and a val clip per camera"
+    assert any("selected classes get no clip" in w for w in warnings)

@@ -36,6 +36,7 @@ from synta.benchmark.engine.optim import build_optimizer, build_scheduler
 from synta.models.label_space import LabelSpace
 from synta.benchmark.recipe import Recipe
 from synta.models.base import as_output, model_loss
+from synta.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -152,29 +153,35 @@ class Trainer:
         total_loss, correct, seen, start = 0.0, 0, 0, time.perf_counter()
         micro = 0
         usable = len(loader) - len(loader) % accumulate  # an incomplete accumulation at the end is dropped
-        for micro, batch in enumerate(loader):
-            if micro >= usable:
-                break
-            video = batch["video"]
-            target = batch["label"].to(self.env.device)
-            sync = (micro + 1) % accumulate == 0
-            ctx = net.no_sync() if self.ddp is not None and not sync else contextlib.nullcontext()
-            with ctx:
-                with self._autocast():
-                    batch_labels = self.model.encode_labels(self.space) if self.uses_text and labels is None \
-                        else labels
-                    output = as_output(self._forward(net, video, batch_labels))
-                    fine = batch["fine"].to(self.env.device) if "fine" in batch else None
-                    losses = model_loss(self.model, output, target, self.criterion, fine=fine)
-                    loss = sum(losses.values())
-                self.scaler.scale(loss / accumulate).backward()
-            total_loss += float(loss.detach()) * len(target)
-            correct += int((output.logits.detach().argmax(1) == target).sum())
-            seen += len(target)
-            if sync:
-                self._optimizer_step()
-                logger.scalar("train/loss", float(loss.detach()), self.step)
-                logger.scalar("train/lr", self.optimizer.param_groups[0]["lr"], self.step)
+        desc = f"{self.run_dir.parent.name}/{self.run_dir.name} epoch {self.epoch + 1}/{self.train_cfg.epochs}"
+        progress = Progress(usable, desc, "batch") if self.env.is_main else None
+        with progress or contextlib.nullcontext():
+            for micro, batch in enumerate(loader):
+                if micro >= usable:
+                    break
+                video = batch["video"]
+                target = batch["label"].to(self.env.device)
+                sync = (micro + 1) % accumulate == 0
+                ctx = net.no_sync() if self.ddp is not None and not sync else contextlib.nullcontext()
+                with ctx:
+                    with self._autocast():
+                        batch_labels = self.model.encode_labels(self.space) if self.uses_text and labels is None \
+                            else labels
+                        output = as_output(self._forward(net, video, batch_labels))
+                        fine = batch["fine"].to(self.env.device) if "fine" in batch else None
+                        losses = model_loss(self.model, output, target, self.criterion, fine=fine)
+                        loss = sum(losses.values())
+                    self.scaler.scale(loss / accumulate).backward()
+                value = float(loss.detach())
+                total_loss += value * len(target)
+                correct += int((output.logits.detach().argmax(1) == target).sum())
+                seen += len(target)
+                if sync:
+                    self._optimizer_step()
+                    logger.scalar("train/loss", value, self.step)
+                    logger.scalar("train/lr", self.optimizer.param_groups[0]["lr"], self.step)
+                if progress is not None:
+                    progress.update(loss=f"{value:.3f}")
         elapsed = time.perf_counter() - start
         stats = torch.tensor([total_loss, correct, seen], dtype=torch.float64)
         totals = sum(all_gather(self.env, stats))

@@ -61,6 +61,28 @@ def plan_dataset(n: int, fine: list[FineClass], camera: str = "both") -> list[Cl
     return jobs
 
 
+def plan_gaps(jobs: list[ClipJob], fine: list[FineClass], camera: str = "both") -> list[str]:
+    """What ``synta bench`` will miss in a plan, one line each: selected classes without a clip, cameras
+    without a clip, (split, set) pairs without a clip, then the ``--n`` that fills them. Empty when every
+    class has a ``train`` and a ``val`` clip on every camera, which takes ``--n`` of at least
+    2 x cameras x classes."""
+    cameras = ("orbit", "front") if camera == "both" else (camera,)
+    enough = f"--n {2 * len(cameras) * len(fine)} or more gives each class a train and a val clip per camera"
+    gaps = []
+    covered = {j.fine.name for j in jobs}
+    if missing := [f.name for f in fine if f.name not in covered]:
+        gaps.append(f"{len(missing)} of {len(fine)} selected classes get no clip "
+                    f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''})")
+    if missing_cameras := [c for c in cameras if c not in {j.camera for j in jobs}]:
+        gaps.append(f"no clip of the {' or '.join(missing_cameras)} camera")
+    sets = sorted({f.set for f in fine})
+    empty = [f"{split} Set {s}" for split in ("train", "val") for s in sets
+             if not any(j.split == split and j.fine.set == s for j in jobs)]
+    if empty:
+        gaps.append(f"no {', no '.join(empty)} clip, so `synta bench` cannot use this dataset")
+    return [*gaps, enough] if gaps else []
+
+
 def shard(jobs: list[ClipJob], num_shards: int, shard_id: int) -> list[ClipJob]:
     """Shard ``shard_id`` of ``num_shards``: a disjoint, deterministic, balanced slice of the plan."""
     if num_shards < 1 or not 0 <= shard_id < num_shards:

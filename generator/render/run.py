@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from synta import __version__
-from synta.files import write_atomic
+from synta.files import folder_lock, write_atomic
 from synta.generator.render.backgrounds import background_lists
 from synta.generator.render.dataset import check_dataset_json, read_finished, write_index
 from synta.generator.render.options import RenderOptions
-from synta.generator.render.plan import ClipJob, plan_dataset, select_classes, shard
+from synta.generator.render.plan import ClipJob, plan_dataset, plan_gaps, select_classes, shard
 from synta.generator.render.worker import Task, run_pool
 from synta.generator.sampler import DEFAULT_RESOLUTION
+from synta.progress import Progress
 
 # What the pixels of a given spec look like; bumped whenever rendering changes them on purpose, so that a
 # resumed render never mixes clips of two definitions in one folder (check_dataset_json refuses it).
@@ -90,30 +91,6 @@ def resolve_engine(engine: str) -> tuple[str, str]:
     return "workbench", "engine auto: workbench (no GPU found; --engine cycles renders path-traced on CPU)"
 
 
-class Progress:
-    """A one-line progress bar on stderr: clips done, rate and time left."""
-
-    def __init__(self, total: int, stream: Any = sys.stderr) -> None:
-        self.total, self.done, self.failed, self.stream = total, 0, 0, stream
-        self.start, self.last = time.monotonic(), 0.0
-
-    def update(self, ok: bool) -> None:
-        self.done += 1
-        self.failed += not ok
-        now = time.monotonic()
-        if now - self.last < 1.0 and self.done < self.total:
-            return
-        self.last = now
-        rate = self.done / max(now - self.start, 1e-9)
-        eta = (self.total - self.done) / rate if rate else 0.0
-        bar = "#" * int(30 * self.done / max(self.total, 1))
-        end = "\n" if self.done == self.total or not self.stream.isatty() else "\r"
-        self.stream.write(f"[{bar:<30}] {self.done}/{self.total} clips  {rate * 3600:.0f} clips/h  "
-                          f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}"
-                          + (f"  {self.failed} failed" if self.failed else "") + end)
-        self.stream.flush()
-
-
 def _spec_args(cfg: RenderConfig) -> dict[str, Any]:
     args: dict[str, Any] = {"seed": cfg.seed, "background": cfg.background, "objects": cfg.objects,
                             "resolution": cfg.resolution, **cfg.factors}
@@ -160,9 +137,11 @@ def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str
     if cfg.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {cfg.workers}")
     lists = background_lists(cfg.backgrounds) if cfg.background == "realistic" else None
-    finished = _finished(cfg.out, jobs)
-    todo = [j for j in jobs if j.stem not in finished]
+    for gap in plan_gaps(everything, fine, cfg.camera):
+        echo(f"warning: {gap}")
     if dry_run:
+        finished = _finished(cfg.out, jobs)
+        todo = [j for j in jobs if j.stem not in finished]
         for j in jobs:
             echo(f"{j.stem}.mp4  {j.split}  {j.camera}  {'done' if j.stem in finished else 'todo'}")
         eta = estimate_seconds(todo, cfg, engine, cfg.workers)
@@ -172,6 +151,16 @@ def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str
         return 0
 
     _check_writable(cfg.out)
+    # One run per shard at a time: a second one would delete this one's .partial/ folder.
+    with folder_lock(cfg.out, f".lock-shard{cfg.shard_id}", "render output folder"):
+        return _render_locked(cfg, engine, why, everything, jobs, lists, echo)
+
+
+def _render_locked(cfg: RenderConfig, engine: str, why: str, everything: list[ClipJob], jobs: list[ClipJob],
+                   lists: dict[str, list[str]] | None, echo: Callable[[str], None]) -> int:
+    start = time.monotonic()
+    finished = _finished(cfg.out, jobs)
+    todo = [j for j in jobs if j.stem not in finished]
     check_dataset_json(cfg.out, _description(cfg, engine, everything, lists))
     workers = min(cfg.workers, max(len(todo), 1))
     echo(f"{why}; {len(todo)} of {len(jobs)} clips to render" + (f" with {workers} workers" if todo else ""))
@@ -182,9 +171,16 @@ def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str
         engine=engine, samples=cfg.samples, denoise=cfg.denoise, device="GPU" if gpu_available() else "CPU",
         background_images=tuple((k, tuple(v)) for k, v in (lists or {}).items()),
         threads=max(1, (os.cpu_count() or 1) // workers))
-    progress = Progress(len(todo))
-    result = run_pool([Task(j, _spec_args(cfg), str(cfg.out), str(partial)) for j in todo], options,
-                      cfg.workers, RECYCLE_EVERY, lambda task, ok: progress.update(ok))
+    failed = 0
+
+    with Progress(len(todo), "render", "clip") as progress:
+        def done(task: Task, ok: bool) -> None:
+            nonlocal failed
+            failed += not ok
+            progress.update(**({"failed": failed} if failed else {}))
+
+        result = run_pool([Task(j, _spec_args(cfg), str(cfg.out), str(partial)) for j in todo], options,
+                          cfg.workers, RECYCLE_EVERY, done)
     shutil.rmtree(partial, ignore_errors=True)
     with contextlib.suppress(OSError):  # other shards may still be using it
         partial.parent.rmdir()
@@ -196,6 +192,9 @@ def render_dataset(cfg: RenderConfig, dry_run: bool = False, echo: Callable[[str
         failures.unlink(missing_ok=True)
     for stem in result.seconds:  # checked by the worker before it moved the clip into place
         finished[stem] = json.loads((cfg.out / f"{stem}.json").read_text())
+    wall = time.monotonic() - start
+    echo(f"rendered {len(result.seconds)} clips in {time.strftime('%H:%M:%S', time.gmtime(wall))}"
+         + (f" ({len(result.seconds) / wall * 3600:.0f} clips/h)" if result.seconds else ""))
     if cfg.num_shards == 1:
         index_dataset(cfg.out, everything, echo, finished)
     else:

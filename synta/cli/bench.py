@@ -62,13 +62,16 @@ def _dataset(value: str) -> str:
               help="each: train and test on every variant; transfer: train on one, test on all "
                    "[default: the ablation config's bench.mode, else each].")
 @click.option("--resume", is_flag=True, help="Continue the run in --output where it stopped.")
+@click.option("--overwrite", is_flag=True, help="Start the run in --output again from scratch (deletes its "
+              "checkpoints, logs and results; other files in the folder stay).")
 @click.option("--stop-after", type=click.IntRange(1), metavar="EPOCHS",
               help="Stop after this many epochs in this invocation (time-limited job slots); go on with --resume.")
 def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Path | None, set_direction: str,
           epochs: int | None, batch_size: int | None, frames: int | None, lr: float | None, accumulate: int | None,
           precision: str | None, sets: tuple[str, ...], seed: int, workers: int, device: str,
           weights: Path | None, pretrained: bool, zero_shot: bool, eval_from: Path | None,
-          ablation: Path | None, ablation_mode: str | None, resume: bool, stop_after: int | None) -> None:
+          ablation: Path | None, ablation_mode: str | None, resume: bool, overwrite: bool,
+          stop_after: int | None) -> None:
     """Train and evaluate a model under the transfer protocol (known vs unknown contexts).
 
     Writes a run folder with the resolved config, logs, checkpoints, per-video predictions and
@@ -85,6 +88,8 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
         raise click.UsageError("--ablation and --data-root exclude each other (the index names the datasets)")
     if ablation_mode is not None and ablation is None:
         raise click.UsageError("--ablation-mode needs --ablation")
+    if resume and overwrite:
+        raise click.UsageError("--resume and --overwrite exclude each other")
 
     options = (("train.epochs", epochs), ("train.batch_size", batch_size), ("clip.frames", frames),
                ("optim.lr", lr), ("train.accumulate", accumulate), ("train.precision", precision))
@@ -93,7 +98,7 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
                       tasks=TASKS if task == "both" else (task,), set_direction=set_direction,
                       output=output, overrides=overrides, seed=seed, workers=workers, resume=resume,
                       weights=weights, pretrained=pretrained, zero_shot=zero_shot, eval_from=eval_from,
-                      stop_after=stop_after,
+                      stop_after=stop_after, overwrite=overwrite,
                       command=tuple(["synta", *sys.argv[1:]]))
     try:
         env = setup(device)
