@@ -1,4 +1,4 @@
-"""Accuracy and the transfer metrics of the protocol (DESIGN §4).
+"""Accuracy and the transfer metrics of the protocol (docs/design.md#metrics).
 
 Per direction: K and U are top-1 accuracies in percent on the known and unknown sets,
 ``d_abs = K − U``, ``d_rel = 100·(K − U)/K`` and ``hm = 2KU/(K + U)``. Tables report the mean over the two

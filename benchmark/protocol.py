@@ -1,4 +1,5 @@
-"""The transfer protocol (DESIGN §4): tasks, set directions and the label spaces a model is scored on.
+"""The transfer protocol (docs/design.md#transfer-protocol): tasks, set directions and the label spaces a model is
+scored on.
 
 Every dataset has two disjoint sets of fine classes that both cover every coarse class. A *direction*
 trains on Set A's train videos and evaluates on Set A's val videos (the known contexts) and on Set B's val

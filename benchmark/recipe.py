@@ -4,7 +4,7 @@ A recipe file has the sections ``model`` (builder keyword arguments), ``clip`` a
 samples are made, see :class:`~synta.benchmark.data.dataset.ClipConfig`), ``optim`` and ``train``, an
 optional ``data`` section (``source: features`` feeds cached clip features instead of decoded video, see
 :mod:`synta.benchmark.features`), and an optional ``tiny`` section of overrides used by the model's
-``_tiny`` variant. Defaults follow the reference's configs (SYNTA_REFERENCE §5). Command-line options
+``_tiny`` variant. Defaults follow the reference's configs (docs/reference.md#training-settings). Command-line options
 override single fields last (``--set SECTION.KEY=VALUE``, parsed by :func:`parse_sets`).
 
 Every value is checked against its field's type before anything runs: numbers must be finite, integers

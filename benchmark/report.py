@@ -4,7 +4,7 @@ Runs are grouped by *model* (plus "zero-shot" for runs without training) and *se
 for rendered Syn-TA trees, the dataset factors (``variant``) that differ between the runs given, so plain
 and realistic backgrounds become separate column groups. Runs of one model in one setting (different
 seeds) are aggregated as mean ± sample standard deviation; every number is the mean over set directions of
-the per-direction metrics (DESIGN §4), or one direction in the detailed tables.
+the per-direction metrics (docs/design.md#metrics), or one direction in the detailed tables.
 
 Tables are :class:`Table` values rendered by :func:`to_markdown` and :func:`to_latex`; figures are
 matplotlib :class:`~matplotlib.figure.Figure` objects built without pyplot (no global backend state).

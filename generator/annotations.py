@@ -1,7 +1,7 @@
 """Exact per-frame annotations of a clip, computed from its ClipSpec and the camera model (no Blender).
 
-``sidecar(spec)`` is the JSON the renderer writes next to each video (DESIGN §3): per object and frame
-the world position, scale, opacity, colour, visibility and the pixel bounding box of the real geometry.
+``sidecar(spec)`` is the JSON the renderer writes next to each video (docs/design.md#sidecar-schema): per object and
+frame the world position, scale, opacity, colour, visibility and the pixel bounding box of the real geometry.
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def object_boxes(spec: ClipSpec, obj: ObjectTrack) -> tuple[np.ndarray, np.ndarr
 
 
 def sidecar(spec: ClipSpec) -> dict[str, Any]:
-    """The per-clip sidecar dict (schema in DESIGN §3), exactly what the renderer writes as JSON."""
+    """The per-clip sidecar dict (schema in docs/design.md#sidecar-schema), exactly what the renderer writes as JSON."""
     fine = load_taxonomy().fine_class(spec.fine)
     cam = spec.camera_model()
     w, h = spec.resolution

@@ -14,7 +14,7 @@ LENS_MM = 50.0  # Blender's default lens, as the reference uses
 SENSOR_MM = 36.0  # Blender's default sensor width (sensor fit: horizontal for landscape frames)
 FRAME_MARGIN = 0.08  # fraction of the half-frame kept free around the action when fitting the distance
 
-# Azimuth choices (degrees) and elevation ranges of the reference's rigs (SYNTA_REFERENCE §3.2). The
+# Azimuth choices (degrees) and elevation ranges of the reference's rigs (docs/reference.md#camera-rigs). The
 # reference gives heights z ~ U(lo, hi) at a fixed radius R; elevation = atan(z / R) keeps their look.
 ORBIT_AZIMUTHS = (0.0, 60.0, 120.0, 180.0, 240.0, 300.0)
 FRONT_AZIMUTHS = tuple(range(75, 106, 5))  # mirrored to the -y side: the camera looks towards +y

@@ -17,7 +17,7 @@ def default_lights(rng: np.random.Generator, lighting: str = "default") -> list[
     the ``lighting`` preset (see ``LIGHTINGS``).
 
     Energies are Blender units (sun: W/m^2, others: W); the reference's 12 stacked lights at the same
-    three positions (SYNTA_REFERENCE §3.2) collapse to these three. Every preset makes the same draws,
+    three positions (docs/reference.md#lights) collapse to these three. Every preset makes the same draws,
     so the per-clip jitter is the same under every preset.
     """
     if lighting not in LIGHTINGS:

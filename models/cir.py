@@ -1,6 +1,6 @@
 """CIR, Cross-Instance Reconstruction (Plizzari, Perrett, Caputo, Damen, "What can a cook in Italy teach a
 mechanic in India? Action Recognition Generalisation Over Scenarios and Locations", ICCV 2023; code
-Chiaraplizz/ARGO1M-What-can-a-cook), with the Syn-TA run's settings (SYNTA_REFERENCE §5: pre-extracted
+Chiaraplizz/ARGO1M-What-can-a-cook), with the Syn-TA run's settings (docs/reference.md#training-settings: pre-extracted
 SlowFast features (2304-d), MLP [4096, 512], CLIP ViT-B/32 text model, Adam 5e-6, batch 128, 20 epochs).
 
 CIR classifies **cached clip features** (the recipe's ``data`` section: ``source: features``; see

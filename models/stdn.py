@@ -1,7 +1,7 @@
 """STDN, the Spatial-Temporal Diversification Network (Lin, Du, Gao, Zhou, Zheng, "Diversifying Spatial-Temporal
 Perception for Video Domain Generalization", NeurIPS 2023; code KunyuLin/STDN), with the Syn-TA run's settings
-(SYNTA_REFERENCE §5: ResNet-50, 5 segments, batch 32, 20 epochs, lr 5e-5 with steps at 10 and 20, dropout 0.3,
-style mixing after stages 1–3).
+(docs/reference.md#training-settings: ResNet-50, 5 segments, batch 32, 20 epochs, lr 5e-5 with steps at 10 and 20,
+dropout 0.3, style mixing after stages 1–3).
 
 The idea: a model that perceives *many* spatial and temporal cues is less likely to rely only on the
 domain-specific ones. Per frame (TSN ResNet-50, :mod:`synta.models.tsn`, feature maps kept):
@@ -17,7 +17,7 @@ domain-specific ones. Per frame (TSN ResNet-50, :mod:`synta.models.tsn`, feature
   (``ReLU → Dropout → Linear → ReLU``) into a 256-d relation feature, gated by a small adapter
   (``x·sigmoid(MLP(x))``) and classified by a classifier shared across scales; the logits are summed.
 
-Losses (the reference's weights for UCF–HMDB; the Syn-TA script's are not in SYNTA_REFERENCE):
+Losses (the reference's weights for UCF–HMDB; the Syn-TA script's are not in docs/reference.md):
 
 - ``ce``: cross-entropy of the summed logits;
 - ``entropy`` (× 0.15, forward): entropy of each position's group assignment, minimised (each position

@@ -1,7 +1,7 @@
 """VideoDG (Yao et al., "VideoDG: Generalizing Temporal Relations in Videos to Novel Domains", TPAMI 2021;
 arXiv 1912.03716 "Adversarial Pyramid Network for Video Domain Generalization"), as in the reference code
-(thuml/VideoDG) and its Syn-TA run (SYNTA_REFERENCE §5: ResNet-50, 5 TSN segments, lr 1e-3, gradient clip 20,
-batch 40, 120 epochs).
+(thuml/VideoDG) and its Syn-TA run (docs/reference.md#training-settings: ResNet-50, 5 TSN segments, lr 1e-3, gradient
+clip 20, batch 40, 120 epochs).
 
 Architecture. A TSN ResNet-50 (:mod:`synta.models.tsn`) encodes each of the 5 segment frames; dropout (0.8) and
 a linear layer map every frame to a 256-d segment feature. The **Adversarial Pyramid Network** (APN) relates

@@ -1,5 +1,5 @@
 """Readers of the reference's label CSVs and split lists (with their quirks), the manifest model, and
-``synta data prepare``. Every file is written by the test in the official formats (SYNTA_REFERENCE §1)."""
+``synta data prepare``. Every file is written by the test in the official formats (docs/reference.md#split-files)."""
 from __future__ import annotations
 
 import subprocess
@@ -246,8 +246,8 @@ def test_prepare_usage_errors(tmp_path, args, needle):
 
 
 def synta_official_lists(splits: Path) -> None:
-    """Syn-TA's current official lists (§1.3a) for all 100 classes, built from the taxonomy: classes in set
-    order, ids 1-30 train and 31-50 val, plain then front per id, no final newline."""
+    """Syn-TA's current official lists (docs/reference.md#inventory) for all 100 classes, built from the taxonomy:
+    classes in set order, ids 1-30 train and 31-50 val, plain then front per id, no final newline."""
     classes = synta_classes()
     for s in (1, 2):
         for split, ids in (("train", range(1, 31)), ("val", range(31, 51))):

@@ -1,4 +1,4 @@
-"""The protocol's metrics: accuracy reports, confusion matrices and the transfer metrics (DESIGN §4)."""
+"""The protocol's metrics: accuracy reports, confusion matrices and the transfer metrics (docs/design.md#metrics)."""
 from __future__ import annotations
 
 import numpy as np

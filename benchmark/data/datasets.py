@@ -1,5 +1,5 @@
 """The three benchmark datasets (Syn-TA, K400-TA, SSv2-TA): names, class counts, the reference's label
-file names and the path grammar of each dataset's official split lists (SYNTA_REFERENCE §1)."""
+file names and the path grammar of each dataset's official split lists (docs/reference.md#split-files)."""
 from __future__ import annotations
 
 import re

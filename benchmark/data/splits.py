@@ -1,4 +1,4 @@
-"""Readers for the reference's official split lists (SYNTA_REFERENCE §1.2).
+"""Readers for the reference's official split lists (docs/reference.md#line-grammars).
 
 Two line grammars, one record per line, fields separated by spaces, no header:
 
@@ -23,7 +23,7 @@ from synta.paths import PathEscapeError, relative
 
 SPLITS = ("train", "val")
 
-# Newer folder/file names first; the older ones hold byte-identical files (SYNTA_REFERENCE §1.6).
+# Newer folder/file names first; the older ones hold byte-identical files (docs/reference.md#duplicates).
 _LIST_NAMES = {
     "coarse": (("coarse_classes", "coarse"), ("head_classes", "head")),
     "fine": (("fine_classes", "fine"), ("fine_context_classes", "fine")),

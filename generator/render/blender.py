@@ -6,6 +6,8 @@ builds the clip and renders straight to video with Blender's FFmpeg writer (no P
 """
 from __future__ import annotations
 
+import tempfile
+from itertools import zip_longest
 from pathlib import Path
 
 import bpy
@@ -23,6 +25,13 @@ LINEAR, CONSTANT = 1, 0  # Keyframe.interpolation enum values
 MATERIALS = {"glossy": {"metallic": 0.6, "roughness": 0.25}, "metallic": {"metallic": 0.9, "roughness": 0.6}}
 WORLD_LIGHT = 0.35  # world (sky) light strength in Cycles/EEVEE
 SMOOTH_ANGLE = np.radians(35.0)  # edges sharper than this stay sharp (cube, pyramid); curved faces shade smooth
+# Workbench's own lighting: a studio light of ambient plus (diffuse, specular, direction) lights, in view
+# space (x right, y up, z towards the viewer). Blender's "Default" one shows a surface at ~0.6 of its colour's
+# display luma; this one shows a surface facing the camera (the backdrop, the ground) at about its own colour
+# and objects at ~0.95, while a key from the upper left and a weak fill from the right still shade them.
+STUDIO_LIGHT = "synta_workbench.sl"
+STUDIO_AMBIENT = 0.4
+STUDIO_LIGHTS = ((0.7, 0.4, (-0.45, 0.45, 0.77)), (0.25, 0.0, (0.55, -0.2, 0.8)))
 
 
 def render_clip(spec: ClipSpec, out_path: Path, options: RenderOptions) -> None:
@@ -76,6 +85,7 @@ def _setup_output(scene, spec: ClipSpec, options: RenderOptions, out_path: Path)
     else:
         shading = scene.display.shading
         shading.light = "STUDIO"
+        shading.studio_light = _studio_light()
         shading.color_type = "TEXTURE"  # material colours, and the image of textured grounds/backdrops
         shading.show_specular_highlight = True
         shading.background_type = "WORLD"
@@ -88,6 +98,25 @@ def _setup_output(scene, spec: ClipSpec, options: RenderOptions, out_path: Path)
             # way the light travels (workbench_shadow.cc); a world vector passed as is lit from below and
             # put the whole ground in shadow
             scene.display.light_direction = (-travel[0], -travel[2], travel[1])
+
+
+def _studio_light() -> str:
+    """Name of the STUDIO_LIGHT studio light, made once per process (factory resets keep it)."""
+    prefs = bpy.context.preferences
+    if STUDIO_LIGHT not in {light.name for light in prefs.studio_lights}:
+        # Blender makes a studio light only from the preferences' light editor values, writing them to a
+        # file; the light lives on in memory, so the file goes right away
+        prefs.system.light_ambient = (STUDIO_AMBIENT,) * 3
+        for slot, light in zip_longest(prefs.system.solid_lights, STUDIO_LIGHTS):
+            slot.use = light is not None
+            if light is not None:
+                diffuse, specular, direction = light
+                slot.diffuse_color, slot.specular_color = (diffuse,) * 3, (specular,) * 3
+                slot.direction = tuple(np.asarray(direction) / np.linalg.norm(direction))
+                slot.smooth = 0.0
+        with tempfile.TemporaryDirectory() as tmp:
+            prefs.studio_lights.new(str(Path(tmp) / STUDIO_LIGHT))
+    return STUDIO_LIGHT
 
 
 def _setup_world(scene, spec: ClipSpec, options: RenderOptions) -> None:

@@ -1,4 +1,4 @@
-"""The dataset tree on disk (DESIGN §3): finished-clip checks, ``manifest.csv``, split files and
+"""The dataset tree on disk (docs/design.md#dataset-tree): finished-clip checks, ``manifest.csv``, split files and
 ``dataset.json``. Every file is written under a temporary name and renamed when complete."""
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ def shard(jobs: list[ClipJob], num_shards: int, shard_id: int) -> list[ClipJob]:
 
 
 def split_files(jobs: list[ClipJob]) -> dict[str, str]:
-    """The official split files (SYNTA_REFERENCE §1.3a) listing ``jobs``: relative path -> text.
+    """The official split files (docs/reference.md#inventory) listing ``jobs``: relative path -> text.
 
     ``splits/{coarse,fine}_classes/{train,val}_set{1,2}_{coarse,fine}.txt``, one ``<path>.mp4 <label>``
     line per clip (label: coarse id, or fine index within its set), no final newline, as the reference.
