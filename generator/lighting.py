@@ -12,9 +12,10 @@ from synta.generator.clip_spec import LightSpec
 KEY_ENERGY = 1.2  # the key sun's nominal strength (W/m^2) before the per-clip jitter and presets
 
 
-def default_lights(rng: np.random.Generator, lighting: str = "default") -> list[LightSpec]:
+def default_lights(rng: np.random.Generator, lighting: str = "default", ground: bool = True) -> list[LightSpec]:
     """Key sun, fill area light and a low rim point light, with a little per-clip variation, changed by
-    the ``lighting`` preset (see ``LIGHTINGS``).
+    the ``lighting`` preset (see ``LIGHTINGS``). The sun casts shadows only when the scene has a ground
+    (``ground``): behind the front rig there is a vertical backdrop, where they would be blobs in the sky.
 
     Energies are Blender units (sun: W/m^2, others: W); the reference's 12 stacked lights at the same
     three positions (docs/reference.md#lights) collapse to these three. Every preset makes the same draws,
@@ -27,7 +28,8 @@ def default_lights(rng: np.random.Generator, lighting: str = "default") -> list[
         return float(round(x * rng.uniform(0.9, 1.1), 4))
 
     lights = [
-        LightSpec("SUN", [11.0, -6.0, 25.0], [_deg(45.0) + j(0.1) - 0.1, 0.0, j(0.3)], j(KEY_ENERGY)),
+        LightSpec("SUN", [11.0, -6.0, 25.0], [_deg(45.0) + j(0.1) - 0.1, 0.0, j(0.3)], j(KEY_ENERGY),
+                  shadow=ground),
         LightSpec("AREA", [-10.0, 3.0, 6.0], [_deg(45.0), 0.0, 0.0], j(40.0)),
         LightSpec("POINT", [-5.0, -40.0, 3.0], [_deg(20.0), 0.0, 0.0], j(600.0)),
     ]

@@ -150,3 +150,11 @@ def test_spec_layer_never_imports_bpy():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.split(".")[0] == "bpy" for n in names), f"{path} imports bpy"
+
+
+def test_the_key_sun_casts_shadows_only_onto_a_ground():
+    for fine in ("rising1", "orbiting2", "cloning1"):
+        orbit, front = sample_clip(fine, 1, camera="orbit"), sample_clip(fine, 1, camera="front")
+        assert (orbit.background.surface, front.background.surface) == ("ground", "backdrop")
+        assert [light.shadow for light in orbit.lights if light.kind == "SUN"] == [True]
+        assert [light.shadow for light in front.lights if light.kind == "SUN"] == [False]

@@ -26,7 +26,8 @@ from synta.progress import Progress
 # resumed render never mixes clips of two definitions in one folder (check_dataset_json refuses it).
 # 2: Workbench cast shadows aimed like the key light, Workbench metallic 0, arrivals/departures framed on
 #    the rest spot.
-# 3: Workbench lit by synta's own studio light (objects, ground and backdrop at about their colour).
+# 3: Workbench lit by synta's own studio light (objects, ground and backdrop at about their colour); no
+#    sun shadows with the front rig (its backdrop is no ground).
 DEFINITION_VERSION = 3
 MAX_CLIPS = 1_000_000  # --n: ten times the largest dataset anyone renders; planning holds every job in memory
 MAX_SIDE = 4096  # --resolution: per side; beyond it a frame no longer fits a worker's memory budget

@@ -1,4 +1,5 @@
-"""``synta data prepare`` and ``synta data check`` (registered on the ``synta`` command in ``synta/cli/__init__.py``).
+"""``synta data prepare``, ``synta data check`` and ``synta data export`` (registered on the ``synta``
+command in ``synta/cli/__init__.py``).
 
 Library modules raise ``FormatError`` / ``FileNotFoundError`` / ``KeyError`` with one-line messages;
 this module turns them into click errors, which ``synta``'s entry point prints as one ``synta: error:``
@@ -10,6 +11,8 @@ import json
 from pathlib import Path
 
 import click
+
+from synta.benchmark.data.export import FORMATS
 
 data = click.Group("data", help="Build and verify the benchmark's video manifests (Syn-TA, K400-TA, SSv2-TA).")
 
@@ -126,3 +129,34 @@ def check(manifest_path: Path, root: Path | None, out: Path | None, report_path:
     if strict and report.num_problems:
         raise SystemExit(1)
 
+
+@data.command()
+@click.option("--format", "fmt", required=True, type=click.Choice(FORMATS),
+              help="mmaction2 VideoDataset lists, PySlowFast Kinetics-style CSVs, or one CSV per direction.")
+@click.argument("manifest_path", metavar="MANIFEST", type=click.Path(exists=True, path_type=Path))
+@click.argument("out", metavar="OUT", type=click.Path(path_type=Path))
+def export(fmt: str, manifest_path: Path, out: Path) -> None:
+    """Write MANIFEST's transfer protocol (a manifest CSV, or a rendered Syn-TA folder) as annotation lists
+    for mmaction2, PySlowFast or plain CSV under OUT/<task>/set<A>/, with the labels `synta bench` uses.
+
+    Paths are absolute. Every folder also lists the fine classes that must not be flipped (no_flip.txt).
+    OUT must be new, empty or a previous export (which is replaced).
+    """
+    from synta.benchmark.data.export import export_manifest
+    from synta.benchmark.data.labels import FormatError
+    from synta.benchmark.data.manifest import read_manifest
+    from synta.errors import InputError
+
+    try:
+        manifest = read_manifest(manifest_path)
+    except (FileNotFoundError, FormatError) as err:
+        raise click.UsageError(str(err)) from None
+    try:
+        counts = export_manifest(manifest, fmt, out, source=manifest_path)
+    except InputError as err:
+        raise click.UsageError(str(err)) from None
+    except OSError as err:
+        raise click.ClickException(f"cannot write {err.filename}: {err.strerror or err}") from None
+    for c in counts:
+        click.echo(f"  {c.folder}: {c.train:,} train, {c.known:,} known val, {c.unknown:,} unknown val videos")
+    click.echo(f"wrote {fmt} lists of {len(counts)} directions to {out}")
