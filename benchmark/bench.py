@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -93,6 +94,29 @@ class BenchConfig:
         return self.output or Path("runs") / f"{self.model}_{self.dataset}"
 
 
+REPLAYED = ("model", "dataset", "data_root", "tasks", "set_direction", "seed", "weights", "pretrained", "zero_shot",
+            "eval_from")  # the BenchConfig fields a run's config.yaml gives back (with its recipe)
+
+
+def read_run_config(path: Path) -> dict[str, Any]:
+    """A run's ``config.yaml`` for ``synta bench --config``: the fields of :data:`REPLAYED` and ``recipe``
+    (the resolved recipe, which replays as overrides of the model's recipe file). Raises :class:`BenchError`."""
+    try:
+        raw = yaml.safe_load(read_text_input(path, BenchError))
+    except FileNotFoundError:
+        raise BenchError(f"{path}: no such file") from None
+    except yaml.YAMLError as err:
+        raise BenchError(f"{path}: not valid YAML ({one_line(err)})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("model"), str) or not isinstance(raw.get("recipe"), dict):
+        raise BenchError(f"{path}: not the config.yaml of a synta bench run")
+    tasks = raw.get("tasks", ["coarse"])
+    if not isinstance(tasks, list) or not tasks or not set(tasks) <= set(TASKS):
+        raise BenchError(f"{path}: tasks must be a list of {', '.join(TASKS)}")
+    if not isinstance(raw.get("seed", 0), int) or str(raw.get("set_direction", "both")) not in ("1", "2", "both"):
+        raise BenchError(f"{path}: seed must be an integer and set_direction 1, 2 or both")
+    return {k: raw[k] for k in (*REPLAYED, "recipe") if k in raw}
+
+
 def load_dataset(cfg: BenchConfig) -> Manifest:
     """The manifest under ``cfg.data_root`` (a rendered Syn-TA tree or a prepared manifest CSV)."""
     try:
@@ -162,13 +186,13 @@ def _check_output(cfg: BenchConfig, record: dict[str, Any], out: Path) -> str | 
     elif path.exists():
         if not cfg.resume:
             return (f"{out} already holds a run; pass --resume to continue it, --overwrite to start it again, "
-                    f"or choose another --output")
+                    f"or choose another --out")
         try:
             old = yaml.safe_load(read_text_input(path))
         except (InputError, yaml.YAMLError) as err:
-            return f"{path}: not a readable run config ({one_line(err)}); use another --output or --overwrite"
+            return f"{path}: not a readable run config ({one_line(err)}); use another --out or --overwrite"
         if not isinstance(old, dict) or {k: v for k, v in old.items() if k != "command"} != record:
-            return f"{out} holds a run with another configuration (see its config.yaml); use another --output"
+            return f"{out} holds a run with another configuration (see its config.yaml); use another --out"
         return None
     write_atomic(path, yaml.safe_dump({**record, "command": list(cfg.command)}, sort_keys=False))
     return None
@@ -248,17 +272,12 @@ def start_banner(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, direction: D
             f"{env.device} x {env.world_size}; {init}")
 
 
-def run_direction(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: Manifest, direction: Direction,
-                  out: Path, env: DistEnv) -> dict[str, Any] | None:
-    """Train (unless zero-shot) and evaluate one direction; returns its result, or None if it stopped early
-    (``stop_after``)."""
-    run_dir = out / direction.task / direction.name
-    done = run_dir / "result.json"
-    if done.is_file():
-        return json.loads(done.read_text())
-    a, b = direction.train_set, direction.unknown_set
+def _direction_parts(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: Manifest, direction: Direction,
+                     run_dir: Path, env: DistEnv) -> tuple[Trainer, ClipLoader | None, ClipLoader, dict[str, Any]]:
+    """The trainer (with its freshly built model) and the loaders of one direction: train (None when it only
+    evaluates), known val, and the keyword arguments every loader of the direction shares."""
+    a = direction.train_set
     train_space = label_space(manifest.classes, direction.task, a)
-    trains = not (cfg.zero_shot or cfg.eval_from)
     torch.manual_seed(cfg.seed)
     try:
         model = build(info.name, None if info.uses_text else len(train_space), weights=cfg.weights,
@@ -270,12 +289,67 @@ def run_direction(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: M
     trainer = Trainer(model, recipe, env, run_dir, train_space)
     common = {"task": direction.task, "clip": recipe.clip, "num_workers": cfg.workers, "seed": cfg.seed,
               "rank": env.rank, "world_size": env.world_size, "device": env.device}
-    known_videos, unknown_videos = manifest.select("val", a), manifest.select("val", b)
-    known_loader = make_loader(known_videos, recipe, train=False, batch_size=recipe.train.eval_batch_size, **common)
+    known_loader = make_loader(manifest.select("val", a), recipe, train=False,
+                               batch_size=recipe.train.eval_batch_size, **common)
     if cfg.eval_from:
         trainer.load_weights(Path(cfg.eval_from) / direction.task / direction.name / "checkpoints" / "last.pt")
-    train_loader = make_loader(manifest.select("train", a), recipe, train=True, batch_size=recipe.train.batch_size,
-                               **common) if trains else None
+    train_loader = None
+    if not (cfg.zero_shot or cfg.eval_from):
+        train_loader = make_loader(manifest.select("train", a), recipe, train=True,
+                                   batch_size=recipe.train.batch_size, **common)
+    return trainer, train_loader, known_loader, common
+
+
+EVAL_COST = 0.5  # an evaluation clip costs about this share of a training clip (no backward pass), per view
+
+
+def plan_bench(cfg: BenchConfig, env: DistEnv, batches: int = 3) -> list[str]:
+    """``synta bench --dry-run``: what the run would do, direction by direction, and a time estimate from
+    ``batches`` training batches measured here (after a warm-up one) on the first direction of each task.
+    Checks everything :func:`run_bench` checks and writes nothing."""
+    info, recipe, manifest = _prepare(cfg)
+    lines, total = [], 0.0
+    for task in cfg.tasks:
+        per_batch = None
+        for direction in directions(task, cfg.set_direction):
+            trainer, train_loader, known_loader, _ = _direction_parts(cfg, info, recipe, manifest, direction,
+                                                                      Path(os.devnull), env)
+            lines.append(start_banner(cfg, info, recipe, direction, manifest, env, train_loader))
+            if per_batch is None:
+                startup, per_batch = trainer.time_batches(train_loader or known_loader, batches)
+            train, views = recipe.train, recipe.clip.temporal_views * recipe.clip.transform.spatial_views
+            passes = (train.epochs // train.eval_every + 1) if train_loader is not None else 1
+            unknown = (len(manifest.select("val", direction.unknown_set).videos)
+                       if scores_unknown(task, info.uses_text) else 0)
+            eval_clips = len(manifest.select("val", direction.train_set).videos) * passes + unknown
+            epochs = train.epochs if train_loader is not None else 0
+            seconds = (per_batch * ((len(train_loader) * epochs if train_loader is not None else 0)
+                                    + eval_clips * views * EVAL_COST / train.batch_size)
+                       + startup * (epochs + passes + (unknown > 0)))  # every pass starts its loader
+            total += seconds
+            lines.append(f"  estimated {_clock(seconds)} ({per_batch:.2f} s per training batch of "
+                         f"{train.batch_size} and {startup:.2f} s per loader start, measured here)")
+    lines.append(f"total estimated {_clock(total)}; nothing was written (drop --dry-run to run it)")
+    return lines
+
+
+def _clock(seconds: float) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(seconds))
+
+
+def run_direction(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: Manifest, direction: Direction,
+                  out: Path, env: DistEnv) -> dict[str, Any] | None:
+    """Train (unless zero-shot) and evaluate one direction; returns its result, or None if it stopped early
+    (``stop_after``)."""
+    run_dir = out / direction.task / direction.name
+    done = run_dir / "result.json"
+    if done.is_file():
+        return json.loads(done.read_text())
+    trainer, train_loader, known_loader, common = _direction_parts(cfg, info, recipe, manifest, direction,
+                                                                   run_dir, env)
+    a, b = direction.train_set, direction.unknown_set
+    train_space = trainer.space
+    known_videos, unknown_videos = manifest.select("val", a), manifest.select("val", b)
     if env.is_main:
         log.info("%s", start_banner(cfg, info, recipe, direction, manifest, env, train_loader))
     if train_loader is not None and not trainer.fit(train_loader, known_loader, resume=cfg.resume,
@@ -301,9 +375,8 @@ def run_direction(cfg: BenchConfig, info: ModelInfo, recipe: Recipe, manifest: M
     return result
 
 
-def run_bench(cfg: BenchConfig, env: DistEnv) -> dict[str, Any] | None:
-    """Run every task and direction of ``cfg``; returns the results (also written to ``results.json``), or
-    None when ``stop_after`` stopped training early."""
+def _prepare(cfg: BenchConfig) -> tuple[ModelInfo, Recipe, Manifest]:
+    """The model, its resolved recipe and the data of ``cfg``, every input checked (:func:`check_inputs`)."""
     try:
         info = get_info(cfg.model)
     except KeyError as err:
@@ -318,6 +391,13 @@ def run_bench(cfg: BenchConfig, env: DistEnv) -> dict[str, Any] | None:
         raise BenchError(f"{info.name} recipe: {err}") from None
     manifest = load_dataset(cfg)
     check_inputs(cfg, info, manifest)
+    return info, recipe, manifest
+
+
+def run_bench(cfg: BenchConfig, env: DistEnv) -> dict[str, Any] | None:
+    """Run every task and direction of ``cfg``; returns the results (also written to ``results.json``), or
+    None when ``stop_after`` stopped training early."""
+    info, recipe, manifest = _prepare(cfg)
     with run_folder(cfg, _config_record(cfg, info, recipe), env) as out:
         return _run_tasks(cfg, info, recipe, manifest, out, env)
 

@@ -28,7 +28,8 @@ from synta.generator import sample_clip
 from synta.generator.lighting import WORKBENCH_LIGHTINGS
 from synta.generator.render.backgrounds import background_lists
 from synta.generator.render.plan import plan_dataset, select_classes
-from synta.generator.render.run import ENGINES, RenderConfig, parse_resolution, render_dataset, resolve_engine
+from synta.generator.render.options import ENGINES
+from synta.generator.render.run import RenderConfig, parse_resolution, render_dataset, resolve_engine
 from synta.generator.sampler import FACTOR_DEFAULTS
 from synta.generator.shapes import shape_names, shape_pool
 

@@ -104,6 +104,9 @@ class LightSpec:
     shadow: bool = True
 
 
+BACKGROUNDS = ("plain", "realistic")  # BackgroundSpec.kind
+
+
 @dataclass
 class BackgroundSpec:
     """What surrounds the objects.

@@ -15,7 +15,7 @@ from synta.generator.camera import (
     fit_camera,
     view_direction,
 )
-from synta.generator.clip_spec import BackgroundSpec, CameraSpec, ClipSpec, ObjectTrack
+from synta.generator.clip_spec import BACKGROUNDS, BackgroundSpec, CameraSpec, ClipSpec, ObjectTrack
 from synta.generator.distractors import add_distractors
 from synta.generator.lighting import default_lights
 from synta.generator.motions import MOTIONS
@@ -24,7 +24,6 @@ from synta.generator.shapes import get_shape, shape_names, shape_pool
 from synta.generator.taxonomy import FineClass, load_taxonomy
 
 CAMERAS = ("orbit", "front")
-BACKGROUNDS = ("plain", "realistic")
 DEFAULT_RESOLUTION = (456, 256)  # 256-pixel short side at the reference's 16:9, width even for H.264
 PLAIN_COLOR = [0.8, 0.8, 0.8]  # the reference's legacy grey ground
 IMAGES_PER_LIST = 10  # each set's background list holds 10 scenes, used in turn (reference: i % 10)

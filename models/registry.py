@@ -15,7 +15,7 @@ from pathlib import Path
 
 from torch import nn
 
-_INFRASTRUCTURE = {"base", "registry", "weights"}
+_INFRASTRUCTURE = {"base", "registry", "weights", "weights_cache"}
 
 
 @dataclass(frozen=True)

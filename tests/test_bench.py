@@ -184,7 +184,7 @@ def one_line_error(capsys, *args: str) -> tuple[int, str]:
 
 def test_bad_start_inputs_are_refused_before_the_run_folder_is_touched(tiny_synta, two_epoch_run, tmp_path, capsys):
     out = tmp_path / "run"
-    common = ["--data-root", str(tiny_synta), "--output", str(out), "--epochs", "1", "--set-direction", "1"]
+    common = ["--data-root", str(tiny_synta), "--out", str(out), "--epochs", "1", "--set-direction", "1"]
     (tmp_path / "notes.txt").write_text("not weights")
     (tmp_path / "hostile.pt").write_bytes(b"cos\nsystem\n(S'touch /tmp/pwned'\ntR.")
     assert one_line_error(capsys, *common, "--weights", str(tmp_path / "missing.pt")) == \
@@ -199,14 +199,14 @@ def test_bad_start_inputs_are_refused_before_the_run_folder_is_touched(tiny_synt
     code, line = one_line_error(capsys, *common, "--eval-from", str(truncated))
     assert code == 2 and "not a loadable checkpoint" in line
     (tmp_path / "file").write_text("")
-    code, line = one_line_error(capsys, *common[:2], "--output", str(tmp_path / "file" / "run"))
+    code, line = one_line_error(capsys, *common[:2], "--out", str(tmp_path / "file" / "run"))
     assert code == 2 and "is a file, not a folder" in line
     assert not out.exists()
 
 
 def test_a_failed_start_leaves_a_folder_the_corrected_rerun_can_use(tiny_synta, tmp_path, capsys):
     out = tmp_path / "run"
-    common = ["--data-root", str(tiny_synta), "--output", str(out), "--epochs", "1", "--set-direction", "1"]
+    common = ["--data-root", str(tiny_synta), "--out", str(out), "--epochs", "1", "--set-direction", "1"]
     torch.save({"conv.weight": torch.zeros(1)}, tmp_path / "other.pt")  # loads, but fits no model
     code, line = one_line_error(capsys, *common, "--weights", str(tmp_path / "other.pt"))
     assert code == 2 and "does not fit" in line
@@ -216,9 +216,17 @@ def test_a_failed_start_leaves_a_folder_the_corrected_rerun_can_use(tiny_synta, 
     code, output = bench(*common, "--overwrite")  # a deliberate restart of a finished run
     assert code == 0, output
     assert json.loads((out / "results.json").read_text())["tasks"] == json.loads(first)["tasks"]
+    replay = tmp_path / "replay"  # the run's own config.yaml replays it: model, data, seed, whole recipe
+    result = CliRunner().invoke(cli, ["bench", "--config", str(out / "config.yaml"), "--workers", "0", "--out",
+                                      str(replay)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((replay / "results.json").read_text())["tasks"] == json.loads(first)["tasks"]
     (out / "config.yaml").write_bytes(b"\xff\xfe not yaml")
     code, line = one_line_error(capsys, *common, "--resume")
     assert code == 2 and "not a readable run config" in line
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--config", str(out / "config.yaml")])
+    assert exit_info.value.code == 2 and "not utf-8 text" in capsys.readouterr().err
 
 
 def test_a_second_run_into_a_folder_in_use_is_refused(tiny_synta, tmp_path, capsys):
@@ -226,6 +234,17 @@ def test_a_second_run_into_a_folder_in_use_is_refused(tiny_synta, tmp_path, caps
 
     out = tmp_path / "run"
     with folder_lock(out, what="run folder"):  # as a running bench holds it
-        code, line = one_line_error(capsys, "--data-root", str(tiny_synta), "--output", str(out))
+        code, line = one_line_error(capsys, "--data-root", str(tiny_synta), "--out", str(out))
     assert code == 2 and f"run folder {out} is in use by another synta run (pid {os.getpid()})" in line
     assert not (out / "config.yaml").exists()
+
+
+def test_dry_run_plans_and_estimates_without_writing(tiny_synta, tmp_path):
+    out = tmp_path / "run"
+    code, output = bench("--data-root", str(tiny_synta), "--out", str(out), "--epochs", "3", "--dry-run")
+    assert code == 0, output
+    lines = output.strip().splitlines()
+    assert lines[0].startswith("coarse/set1 c2d_r50_tiny: 6 train clips, 3 steps/epoch x 3 epochs; 6 known + 6 "
+                               "unknown val clips")
+    assert sum(line.startswith("  estimated ") for line in lines) == 2 and lines[-1].startswith("total estimated ")
+    assert not out.exists()

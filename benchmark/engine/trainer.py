@@ -144,40 +144,18 @@ class Trainer:
     def _train_epoch(self, loader: ClipLoader, logger: RunLogger) -> dict[str, Any]:
         self.model.train()
         loader.sampler.set_epoch(self.epoch)
-        net = self.ddp or self.model
-        accumulate = self.train_cfg.accumulate
-        labels = None
-        if self.uses_text and not self.model.trains_text:
-            with torch.no_grad():
-                labels = self.model.encode_labels(self.space)
+        labels = self._fixed_labels()
         total_loss, correct, seen, start = 0.0, 0, 0, time.perf_counter()
-        micro = 0
-        usable = len(loader) - len(loader) % accumulate  # an incomplete accumulation at the end is dropped
+        usable = len(loader) - len(loader) % self.train_cfg.accumulate  # an incomplete accumulation is dropped
         desc = f"{self.run_dir.parent.name}/{self.run_dir.name} epoch {self.epoch + 1}/{self.train_cfg.epochs}"
         progress = Progress(usable, desc, "batch") if self.env.is_main else None
         with progress or contextlib.nullcontext():
             for micro, batch in enumerate(loader):
                 if micro >= usable:
                     break
-                video = batch["video"]
-                target = batch["label"].to(self.env.device)
-                sync = (micro + 1) % accumulate == 0
-                ctx = net.no_sync() if self.ddp is not None and not sync else contextlib.nullcontext()
-                with ctx:
-                    with self._autocast():
-                        batch_labels = self.model.encode_labels(self.space) if self.uses_text and labels is None \
-                            else labels
-                        output = as_output(self._forward(net, video, batch_labels))
-                        fine = batch["fine"].to(self.env.device) if "fine" in batch else None
-                        losses = model_loss(self.model, output, target, self.criterion, fine=fine)
-                        loss = sum(losses.values())
-                    self.scaler.scale(loss / accumulate).backward()
-                value = float(loss.detach())
-                total_loss += value * len(target)
-                correct += int((output.logits.detach().argmax(1) == target).sum())
-                seen += len(target)
-                if sync:
-                    self._optimizer_step()
+                value, right, n = self._micro_step(batch, micro, labels)
+                total_loss, correct, seen = total_loss + value * n, correct + right, seen + n
+                if (micro + 1) % self.train_cfg.accumulate == 0:
                     logger.scalar("train/loss", value, self.step)
                     logger.scalar("train/lr", self.optimizer.param_groups[0]["lr"], self.step)
                 if progress is not None:
@@ -189,6 +167,51 @@ class Trainer:
         return {"step": self.step, "lr": self.optimizer.param_groups[0]["lr"], "loss": float(totals[0]) / n,
                 "train_top1": 100.0 * float(totals[1]) / n, "seconds": elapsed,
                 "clips_per_s": float(totals[2]) / elapsed if elapsed else 0.0}
+
+    def _fixed_labels(self) -> Any:
+        """Text embeddings of the label space for text models whose text tower is frozen (computed once per
+        epoch), else None."""
+        if self.uses_text and not self.model.trains_text:
+            with torch.no_grad():
+                return self.model.encode_labels(self.space)
+        return None
+
+    def _micro_step(self, batch: dict[str, Any], micro: int, labels: Any) -> tuple[float, int, int]:
+        """Forward and backward of one batch, and the optimiser step when an accumulation is complete;
+        returns (loss, correct predictions, clips)."""
+        net = self.ddp or self.model
+        video, target = batch["video"], batch["label"].to(self.env.device)
+        sync = (micro + 1) % self.train_cfg.accumulate == 0
+        ctx = net.no_sync() if self.ddp is not None and not sync else contextlib.nullcontext()
+        with ctx:
+            with self._autocast():
+                batch_labels = self.model.encode_labels(self.space) if self.uses_text and labels is None else labels
+                output = as_output(self._forward(net, video, batch_labels))
+                fine = batch["fine"].to(self.env.device) if "fine" in batch else None
+                loss = sum(model_loss(self.model, output, target, self.criterion, fine=fine).values())
+            self.scaler.scale(loss / self.train_cfg.accumulate).backward()
+        if sync:
+            self._optimizer_step()
+        return float(loss.detach()), int((output.logits.detach().argmax(1) == target).sum()), len(target)
+
+    def time_batches(self, loader: ClipLoader, batches: int = 3) -> tuple[float, float]:
+        """Wall seconds of a pass's start (the first batch, with the loader's workers starting, minus a
+        batch) and the median of one training batch (loading, forward, backward, optimiser) over ``batches``
+        more: the figures behind ``synta bench --dry-run``'s estimate. The weights change; the caller throws
+        the trainer away."""
+        self.optimizer = build_optimizer(self.model, self.recipe.optim)
+        self.scheduler = build_scheduler(self.optimizer, self.recipe.optim, max(1, len(loader)), self.train_cfg.epochs)
+        self.model.train()
+        loader.sampler.set_epoch(0)
+        labels, times, start = self._fixed_labels(), [], time.perf_counter()
+        for micro, batch in enumerate(loader):
+            self._micro_step(batch, micro, labels)
+            times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            if len(times) > batches:
+                break
+        per_batch = float(np.median(times[1:] if len(times) > 1 else times))
+        return max(0.0, times[0] - per_batch), per_batch
 
     def _optimizer_step(self) -> None:
         if self.train_cfg.clip_grad:

@@ -1,8 +1,14 @@
-"""``RenderOptions``: how a clip is rendered (never what is in it). Kept free of bpy so the parent
-process can build it without importing Blender."""
+"""``RenderOptions``: how a clip is rendered (never what is in it), and the bounds and choices of the
+``synta render`` options. Kept free of bpy and of the generator, so the parent process and the command
+line can use it without importing Blender or the mesh libraries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+ENGINES = ("auto", "workbench", "cycles", "eevee")
+DEFAULT_BACKGROUND = "realistic"  # of synta.generator.clip_spec.BACKGROUNDS: the paper's datasets show scenes
+MAX_CLIPS = 1_000_000  # --n: ten times the largest dataset anyone renders; planning holds every job in memory
+MAX_SIDE = 4096  # --resolution: per side; beyond it a frame no longer fits a worker's memory budget
 
 
 @dataclass(frozen=True)

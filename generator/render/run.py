@@ -16,7 +16,7 @@ from synta import __version__
 from synta.files import folder_lock, write_atomic
 from synta.generator.render.backgrounds import background_lists
 from synta.generator.render.dataset import check_dataset_json, read_finished, write_index
-from synta.generator.render.options import RenderOptions
+from synta.generator.render.options import DEFAULT_BACKGROUND, MAX_SIDE, RenderOptions
 from synta.generator.render.plan import ClipJob, plan_dataset, plan_gaps, select_classes, shard
 from synta.generator.render.worker import Task, run_pool
 from synta.generator.sampler import DEFAULT_RESOLUTION
@@ -29,9 +29,6 @@ from synta.progress import Progress
 # 3: Workbench lit by synta's own studio light (objects, ground and backdrop at about their colour); no
 #    sun shadows with the front rig (its backdrop is no ground).
 DEFINITION_VERSION = 3
-MAX_CLIPS = 1_000_000  # --n: ten times the largest dataset anyone renders; planning holds every job in memory
-MAX_SIDE = 4096  # --resolution: per side; beyond it a frame no longer fits a worker's memory budget
-ENGINES = ("auto", "workbench", "cycles", "eevee")
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
 # Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
 # (benchmarks/render_throughput.py); only used for the --dry-run estimate.
@@ -49,7 +46,7 @@ class RenderConfig:
     classes: list[str] = field(default_factory=list)
     set_id: int | None = None
     camera: str = "both"
-    background: str = "realistic"
+    background: str = DEFAULT_BACKGROUND
     backgrounds: Path | None = None
     objects: str = "set"
     seed: int = 0

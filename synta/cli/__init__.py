@@ -19,6 +19,7 @@ from synta.cli.features import features
 from synta.cli.preview import preview
 from synta.cli.render import classes, render, spec
 from synta.cli.report import report
+from synta.cli.weights import weights
 from synta.errors import InputError, RuntimeFailure, one_line
 
 
@@ -28,7 +29,7 @@ def cli() -> None:
     """Motion transferability toolkit: the Syn-TA generator and the transfer benchmark."""
 
 
-for _command in (classes, spec, render, data, features, ablate, preview, report, bench, models, study):
+for _command in (classes, spec, render, data, features, ablate, preview, report, bench, models, study, weights):
     cli.add_command(_command)
 
 

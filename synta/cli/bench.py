@@ -5,6 +5,7 @@ import json
 import logging
 import math
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -20,6 +21,27 @@ def _finite(value: float | None) -> float | None:
     return value
 
 
+REPLAYED_RECIPE = "synta.replayed_recipe"  # ctx.meta key: the recipe of a --config run
+
+
+def _replay(ctx: click.Context, path: Path | None) -> None:
+    """``--config``: a run's config.yaml becomes this command's defaults (options given still win); its
+    recipe is kept for the overrides."""
+    if path is None:
+        return
+    from synta.benchmark.bench import BenchError, read_run_config
+
+    try:
+        record = read_run_config(path)
+    except BenchError as err:
+        raise click.BadParameter(str(err)) from None
+    ctx.meta[REPLAYED_RECIPE] = record.pop("recipe")
+    tasks = record.pop("tasks", ["coarse"])
+    ctx.default_map = {**(ctx.default_map or {}), "model_name": record.pop("model"),
+                       "task": "both" if len(tasks) > 1 else tasks[0],
+                       **{key: value for key, value in record.items() if value is not None}}
+
+
 def _dataset(value: str) -> str:
     """``--dataset``: the canonical spelling, the hyphen spelling accepted."""
     try:
@@ -29,13 +51,15 @@ def _dataset(value: str) -> str:
 
 
 @click.command()
-@click.option("--model", "model_name", required=True, help="Registered model name or alias (see `synta models`).")
+@click.option("--model", "model_name", required=True,
+              help="Registered model name or alias (see `synta models`).")
 @click.option("--dataset", default="synta", show_default=True, callback=lambda ctx, param, value: _dataset(value),
               help=f"{', '.join(DATASETS)} (k400-ta, ssv2-ta also accepted).")
 @click.option("--task", type=click.Choice([*TASKS, "both"]), default="coarse", show_default=True)
 @click.option("--data-root", type=click.Path(path_type=Path), default=Path("synta_data"), show_default=True,
               help="A rendered Syn-TA tree, or a manifest CSV from `synta data prepare`.")
-@click.option("--output", type=click.Path(path_type=Path), help="Run folder [default: runs/<model>_<dataset>].")
+@click.option("--out", "--output", "output", type=click.Path(path_type=Path),
+              help="Run folder [default: runs/<model>_<dataset>] (--output: the old spelling).")
 @click.option("--set-direction", type=click.Choice(["1", "2", "both"]), default="both", show_default=True,
               help="Train on Set 1, Set 2, or both directions.")
 @click.option("--epochs", type=click.IntRange(1), help="Override the recipe's epochs.")
@@ -61,8 +85,14 @@ def _dataset(value: str) -> str:
 @click.option("--ablation-mode", type=click.Choice(["each", "transfer"]),
               help="each: train and test on every variant; transfer: train on one, test on all "
                    "[default: the ablation config's bench.mode, else each].")
-@click.option("--resume", is_flag=True, help="Continue the run in --output where it stopped.")
-@click.option("--overwrite", is_flag=True, help="Start the run in --output again from scratch (deletes its "
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), is_eager=True,
+              expose_value=False, callback=lambda ctx, param, value: _replay(ctx, value),
+              help="Replay a run: its config.yaml gives the model, data, seed, tasks and whole recipe; options "
+                   "given on the command line override it.")
+@click.option("--dry-run", is_flag=True, help="Print the plan of each direction and a time estimate from a few "
+              "training batches measured here; write nothing.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out where it stopped.")
+@click.option("--overwrite", is_flag=True, help="Start the run in --out again from scratch (deletes its "
               "checkpoints, logs and results; other files in the folder stay).")
 @click.option("--stop-after", type=click.IntRange(1), metavar="EPOCHS",
               help="Stop after this many epochs in this invocation (time-limited job slots); go on with --resume.")
@@ -70,7 +100,7 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
           epochs: int | None, batch_size: int | None, frames: int | None, lr: float | None, accumulate: int | None,
           precision: str | None, sets: tuple[str, ...], seed: int, workers: int, device: str,
           weights: Path | None, pretrained: bool, zero_shot: bool, eval_from: Path | None,
-          ablation: Path | None, ablation_mode: str | None, resume: bool, overwrite: bool,
+          ablation: Path | None, ablation_mode: str | None, dry_run: bool, resume: bool, overwrite: bool,
           stop_after: int | None) -> None:
     """Train and evaluate a model under the transfer protocol (known vs unknown contexts).
 
@@ -79,10 +109,11 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
     (`torchrun --nproc-per-node 4 -m synta bench ...`).
     """
     from synta.benchmark.ablation_bench import run_ablation
-    from synta.benchmark.bench import BenchConfig, BenchError, run_bench, summary_lines
+    from synta.benchmark.bench import BenchConfig, BenchError, plan_bench, run_bench, summary_lines
     from synta.benchmark.engine import setup, teardown
-    from synta.benchmark.recipe import parse_sets
+    from synta.benchmark.recipe import merge, parse_sets
 
+    start = time.monotonic()
     ctx = click.get_current_context()
     if ablation is not None and ctx.get_parameter_source("data_root") is not click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--ablation and --data-root exclude each other (the index names the datasets)")
@@ -90,10 +121,14 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
         raise click.UsageError("--ablation-mode needs --ablation")
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite exclude each other")
+    if dry_run and ablation is not None:
+        raise click.UsageError("--dry-run plans one dataset; run it on one variant's folder with --data-root")
 
+    recipe = ctx.meta.get(REPLAYED_RECIPE, {})
     options = (("train.epochs", epochs), ("train.batch_size", batch_size), ("clip.frames", frames),
                ("optim.lr", lr), ("train.accumulate", accumulate), ("train.precision", precision))
-    overrides = parse_sets([*sets, *(f"{dotted}={value}" for dotted, value in options if value is not None)])
+    overrides = merge(recipe, parse_sets([*sets, *(f"{dotted}={value}" for dotted, value in options
+                                                    if value is not None)]))
     cfg = BenchConfig(model=model_name, dataset=dataset, data_root=data_root,
                       tasks=TASKS if task == "both" else (task,), set_direction=set_direction,
                       output=output, overrides=overrides, seed=seed, workers=workers, resume=resume,
@@ -107,6 +142,10 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
     logging.basicConfig(level=logging.INFO if env.is_main else logging.WARNING,
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
+        if dry_run:
+            if env.is_main:
+                click.echo("\n".join(plan_bench(cfg, env)))
+            return
         results = run_bench(cfg, env) if ablation is None else run_ablation(ablation, cfg, env, ablation_mode)
     except BenchError as err:
         raise click.UsageError(str(err)) from None
@@ -118,7 +157,8 @@ def bench(model_name: str, dataset: str, task: str, data_root: Path, output: Pat
         click.echo(f"stopped after {stop_after} epoch(s); continue with the same command and --resume")
     elif ablation is None:
         click.echo("\n".join(summary_lines(results)))
-        click.echo(f"results: {cfg.run_dir() / 'results.json'}")
+        click.echo(f"results: {cfg.run_dir() / 'results.json'} "
+                   f"(wall {time.strftime('%H:%M:%S', time.gmtime(time.monotonic() - start))})")
     else:
         for name, variant_results in results.items():
             click.echo("\n".join(f"{name:<24} {line}" for line in summary_lines(variant_results)))

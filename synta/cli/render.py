@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from synta.generator.render.run import ENGINES, MAX_CLIPS, MAX_SIDE
+from synta.generator.clip_spec import BACKGROUNDS
+from synta.generator.render.options import DEFAULT_BACKGROUND, ENGINES, MAX_CLIPS, MAX_SIDE
 
 
 @click.command()
@@ -61,7 +62,7 @@ def _check_classes(fine: list, seeds: int) -> None:
 @click.option("--clip-id", default=1, show_default=True, type=click.IntRange(1), help="1-based clip number.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Global dataset seed.")
 @click.option("--camera", type=click.Choice(["orbit", "front"]), default="orbit", show_default=True)
-@click.option("--background", type=click.Choice(["plain", "realistic"]), default="plain", show_default=True)
+@click.option("--background", type=click.Choice(BACKGROUNDS), default=DEFAULT_BACKGROUND, show_default=True)
 @click.option("--objects", default="set", show_default=True,
               help="Shape pool: set, shared, legacy, or one shape name.")
 @click.option("--sidecar", "as_sidecar", is_flag=True, help="Print the annotation sidecar instead of the spec.")
@@ -83,7 +84,7 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
               help="Coarse or fine classes by name or id, comma-separated or repeated (default: all).")
 @click.option("--set", "set_id", type=click.Choice(["1", "2"]), help="Only the fine classes of one set.")
 @click.option("--camera", type=click.Choice(["orbit", "front", "both"]), default="both", show_default=True)
-@click.option("--background", type=click.Choice(["plain", "realistic"]), default="realistic", show_default=True)
+@click.option("--background", type=click.Choice(BACKGROUNDS), default=DEFAULT_BACKGROUND, show_default=True)
 @click.option("--backgrounds", "backgrounds_dir", type=click.Path(path_type=Path),
               help="Folder of scene images for --background realistic (default: the shipped 2 x 10).")
 @click.option("--objects", default="set", show_default=True,
