@@ -22,17 +22,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from synta.benchmark.data.datasets import DATASETS as DATASET_INFO
 from synta.benchmark.metrics import METRIC_KEYS, METRIC_NAMES, Stat, mean_std
+from synta.benchmark.paper import MEAN, PaperRow, load_paper
 from synta.benchmark.protocol import DATASETS, TASKS, direction_label
 from synta.benchmark.results import read_results
-from synta.files import make_folder, write_atomic
+from synta.errors import InputError, one_line
+from synta.files import make_folder, read_text_input, write_atomic
 from synta.paths import slug as file_slug
 
-MEAN = "mean"
 DASH = "–"  # a metric the protocol cannot measure for this model (the table's footnote says why)
 DATASET_NAMES = {name: info.title for name, info in DATASET_INFO.items()}  # synta → Syn-TA, k400_ta → K400-TA
 TABLE_METRICS = {"coarse": METRIC_KEYS, "fine": ("known", "unknown", "d_abs", "hm")}
@@ -43,6 +46,13 @@ TASK_TITLES = {"coarse": "CoarseMotion-KC/UC", "fine": "FineMotion-K/U"}
 DETAIL_FACTORS = frozenset({"background_images"})
 KNOWN_COLOR, UNKNOWN_COLOR = "#4C72B0", "#DD8452"
 STD_NOTE = "a ± b: mean ± sample standard deviation over runs with different seeds (runs per cell: the CSV files)."
+# The recipe settings a run's config.yaml is compared on with the recipe file's defaults (--paper): the ones
+# that change what the published numbers measure. (section of Recipe.to_dict(), key, how the mark names it)
+RECIPE_CHECKS = (("train", "epochs", "epochs"), ("transform", "size", "input size"), ("clip", "frames", "frames"))
+PAPER_NOTE = ("paper: the published number for the same model, dataset, background, task and direction "
+              "(assets/paper/results.yaml; {sources}); ours − paper: our mean minus it; "
+              "– where the paper has none.")
+PAPER_DIRECTIONS_NOTE = " A set direction has paper rows only where the paper prints numbers for that direction."
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,11 +247,111 @@ def _metric_cells(stats: dict[str, Stat | None], metrics: Sequence[str]) -> list
     return [DASH if stats[m] is None else stats[m] for m in metrics]
 
 
-def results_table(runs: Sequence[Run], task: str, detailed: bool = False) -> Table | None:
+# --- the paper's numbers beside ours (--paper) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperMatch:
+    """Which published rows a run is compared with: those of registry model ``model`` (the full-size model
+    of a tiny variant; None for a model the registry does not know), and how the run's setting differs
+    from the paper's, as far as the run records it."""
+
+    model: str | None
+    differs: tuple[str, ...] = ()
+
+
+def _run_recipe(run: Run) -> dict[str, Any] | None:
+    """The resolved recipe in the run folder's ``config.yaml``; None without one. Raises InputError for
+    a config.yaml that is not a synta bench run config."""
+    path = run.path / "config.yaml"
+    if not path.exists():
+        return None
+    try:
+        config = yaml.safe_load(read_text_input(path))
+    except yaml.YAMLError as err:
+        raise InputError(f"{path}: not valid YAML ({one_line(err)})") from None
+    recipe = config.get("recipe") if isinstance(config, dict) else None
+    if not isinstance(recipe, dict) or not all(isinstance(recipe.get(s, {}), dict) for s, _, _ in RECIPE_CHECKS):
+        raise InputError(f"{path}: not the config.yaml of a synta bench run (no recipe mapping)")
+    return recipe
+
+
+def paper_match(run: Run) -> PaperMatch:
+    """The published model ``run`` is compared with and the settings that differ from the paper's: a tiny
+    variant, a zero-shot run, and the :data:`RECIPE_CHECKS` settings of its ``config.yaml`` that differ from
+    the full-size model's recipe file. Imports the model registry (and torch), so only ``--paper`` calls it."""
+    from synta.benchmark.recipe import model_recipe
+    from synta.models.registry import get_info
+
+    try:
+        info = get_info(str(run.results["model"]))
+        full = get_info(info.config).name if info.tiny else info.name
+    except KeyError:
+        return PaperMatch(None, ("not a registered model",))
+    differs = [f"tiny variant of {full}"] if info.tiny else []
+    if run.results.get("zero_shot"):
+        differs.append("zero-shot (not trained)")
+    recipe = _run_recipe(run)
+    if recipe is None:
+        differs.append("no config.yaml in the run folder: epochs, input size and frames not checked")
+    else:
+        default = model_recipe(full).to_dict()
+        for section, key, name in RECIPE_CHECKS:
+            ours, theirs = recipe.get(section, {}).get(key), default[section][key]
+            if ours != theirs:
+                differs.append(f"{name} {ours} (recipe {theirs})")
+    return PaperMatch(full, tuple(differs))
+
+
+def group_match(group: Sequence[Run]) -> PaperMatch:
+    """:func:`paper_match` of runs of one model and setting (seeds): the model, and every run's differences."""
+    matches = [paper_match(r) for r in group]
+    return PaperMatch(matches[0].model, tuple(dict.fromkeys(d for m in matches for d in m.differs)))
+
+
+def published(run: Run, match: PaperMatch, task: str, direction: str, metric: str) -> PaperRow | None:
+    """The paper's row printing ``metric`` for ``run``'s setting: the model of ``match``, the run's dataset
+    and background (``variant``; none for natural video), ``task`` and ``direction``; None if it has none."""
+    if match.model is None:
+        return None
+    return load_paper().find(match.model, run.dataset, task, direction, run.variant.get("background"), metric)
+
+
+def _comparison(group: Sequence[Run], match: PaperMatch, task: str, direction: str, metrics: Sequence[str],
+                stats: dict[str, Stat | None]) -> tuple[list[Cell], list[Cell], set[PaperRow]]:
+    """The paper cells and the ours − paper cells of one group of runs, and the rows they come from."""
+    published_cells: list[Cell] = []
+    differences: list[Cell] = []
+    rows: set[PaperRow] = set()
+    for m in metrics:
+        row = published(group[0], match, task, direction, m)
+        if row is None:
+            published_cells.append(DASH)
+            differences.append(DASH)
+            continue
+        rows.add(row)
+        published_cells.append(Stat(row.metrics[m]))
+        differences.append(DASH if stats[m] is None else Stat(stats[m].mean - row.metrics[m], signed=True))
+    return published_cells, differences, rows
+
+
+def _paper_note(rows: Iterable[PaperRow]) -> str:
+    """:data:`PAPER_NOTE` naming the sources and tables the table's published numbers come from."""
+    used = sorted({(r.provenance.source, r.provenance.table) for r in rows})
+    sources = "; ".join(f"source {s}, table {t}" for s, t in used) or "no published numbers for these runs"
+    return PAPER_NOTE.format(sources=sources)
+
+
+# --- tables (continued) ------------------------------------------------------------------------------------
+
+
+def results_table(runs: Sequence[Run], task: str, detailed: bool = False, paper: bool = False) -> Table | None:
     """The coarse (KC, UC, D_abs, D_rel, HM) or fine (K, U, D_abs, HM) table, a column group per setting.
 
     Values are means over set directions; ``detailed`` adds a row per direction under each model's mean.
     Metrics a model cannot have (fine U of a unimodal model) are DASH, footnoted with the task's note.
+    ``paper`` adds under each row the paper's numbers for the same setting and ours − paper (DASH where
+    the paper has none), footnoting how a run's setting differs from the paper's (:func:`paper_match`).
     None if no run has ``task``."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
@@ -251,27 +361,48 @@ def results_table(runs: Sequence[Run], task: str, detailed: bool = False) -> Tab
     metrics = TABLE_METRICS[task]
     names = tuple(METRIC_NAMES[task][m] for m in metrics)
     notes = _Notes()
+    matches = {g[0]: group_match(g) for g in cells.values()} if paper else {}
+    used: set[PaperRow] = set()
     rows: list[tuple[str, list[Cell]]] = []
     for model in models:
         own = {s: cells[model, s] for s in settings if (model, s) in cells}
         found = {d for group in own.values() for d in run_directions(group, task)}
         for direction in [MEAN] + (sorted(found) if detailed else []):
             row: list[Cell] = []
+            published_row: list[Cell] = []
+            difference_row: list[Cell] = []
+            differs: dict[str, None] = {}
             marker = ""
             for setting in settings:
                 group = own.get(setting)
                 if group is None or (direction != MEAN and direction not in run_directions(group, task)):
-                    row += [None] * len(metrics)
+                    for cells_of in (row, published_row, difference_row):
+                        cells_of += [None] * len(metrics)
                     continue
                 stats = task_metrics(group, task, direction)
                 row += _metric_cells(stats, metrics)
                 if any(stats[m] is None for m in metrics):
                     marker = notes.mark(group[0].task(task).get("note") or "not measurable (D_rel where K is 0)")
+                if paper:
+                    match = matches[group[0]]
+                    theirs, difference, sources = _comparison(group, match, task, direction, metrics, stats)
+                    published_row += theirs
+                    difference_row += difference
+                    used |= sources
+                    differs.update(dict.fromkeys(match.differs))
             label = model if direction == MEAN else f"  {model} {direction_label(direction)}"
             rows.append((label + marker, row))
+            # The paper prints few per-direction numbers: a direction row gets paper rows only where it has some.
+            if paper and (direction == MEAN or any(isinstance(c, Stat) for c in published_row)):
+                mark = notes.mark("differs from the paper's setting: " + "; ".join(differs) if differs else None)
+                indent = "  " if direction == MEAN else "    "
+                rows.append((f"{indent}{label.strip()} · paper{mark}", published_row))
+                rows.append((f"{indent}{label.strip()} · ours − paper", difference_row))
     title = f"{TASK_TITLES[task]}: " + ("per set direction (train set → unknown set) and mean" if detailed
                                         else "mean over set directions")
-    return Table(title, [(s, names) for s in settings], rows, notes.lines(c for _, r in rows for c in r))
+    paper_notes = [_paper_note(used) + (PAPER_DIRECTIONS_NOTE if detailed else "")] if paper else []
+    table_notes = notes.lines(c for _, r in rows for c in r) + paper_notes
+    return Table(title, [(s, names) for s in settings], rows, table_notes)
 
 
 def ablation_table(runs: Sequence[Run], factor: str, task: str = "coarse",
@@ -329,10 +460,10 @@ def plain_vs_realistic_table(runs: Sequence[Run]) -> Table | None:
     return table
 
 
-def report_tables(runs: Sequence[Run], factors: Sequence[str] = ()) -> list[Table]:
+def report_tables(runs: Sequence[Run], factors: Sequence[str] = (), paper: bool = False) -> list[Table]:
     """Every table of the report: coarse and fine (mean, then per direction), plain vs realistic, and an
-    ablation table per factor in ``factors``."""
-    tables = [results_table(runs, task, detailed) for task in TASKS for detailed in (False, True)]
+    ablation table per factor in ``factors``; ``paper`` compares the coarse and fine tables with the paper."""
+    tables = [results_table(runs, task, detailed, paper) for task in TASKS for detailed in (False, True)]
     tables += [plain_vs_realistic_table(runs)]
     tables += [ablation_table(runs, f) for f in factors]
     return [t for t in tables if t is not None]
@@ -401,8 +532,10 @@ def to_latex(table: Table) -> str:
     return "\n".join(lines + [r"\end{table}"])
 
 
-def csv_rows(runs: Sequence[Run], task: str) -> list[dict[str, str]]:
-    """One row per model, setting and direction (``mean`` first): every metric and its std over runs."""
+def csv_rows(runs: Sequence[Run], task: str, paper: bool = False) -> list[dict[str, str]]:
+    """One row per model, setting and direction (``mean`` first): every metric and its std over runs;
+    ``paper`` adds each metric's published number (``KC_paper``) and ours − paper (``KC_diff``), empty where
+    the paper has none, the rows they come from (``paper_source``) and how the setting differs (``differs``)."""
     models, settings, cells = group_runs(runs, task)
     variants = variant_descriptions(runs)
     names = METRIC_NAMES[task]
@@ -413,21 +546,34 @@ def csv_rows(runs: Sequence[Run], task: str) -> list[dict[str, str]]:
             if group is None:
                 continue
             run = group[0]
+            match = group_match(group) if paper else None
             for direction in [MEAN] + run_directions(group, task):
                 row = {"model": model, "dataset": run.dataset, "variant": variants[run], "direction": direction,
                        "runs": str(len(group)), "seeds": ";".join(str(r.seed) for r in group)}
+                sources: dict[str, None] = {}
                 for key, stat in task_metrics(group, task, direction).items():
                     row[names[key]] = "" if stat is None else f"{stat.mean:.2f}"
                     row[f"{names[key]}_std"] = "" if stat is None or stat.std is None else f"{stat.std:.2f}"
+                    if match is not None:
+                        theirs = published(run, match, task, direction, key)
+                        value = None if theirs is None else theirs.metrics[key]
+                        row[f"{names[key]}_paper"] = "" if value is None else f"{value:.2f}"
+                        row[f"{names[key]}_diff"] = "" if value is None or stat is None else f"{stat.mean - value:+.2f}"
+                        if theirs is not None:
+                            sources[theirs.provenance.text()] = None
+                if match is not None:
+                    row.update(paper_source="; ".join(sources), differs="; ".join(match.differs))
                 rows.append(row)
     return rows
 
 
-def to_csv(rows: Sequence[dict[str, str]], task: str) -> str:
-    """``rows`` from :func:`csv_rows` as CSV text (the header alone when there are none)."""
+def to_csv(rows: Sequence[dict[str, str]], task: str, paper: bool = False) -> str:
+    """``rows`` from :func:`csv_rows` as CSV text (the header alone when there are none); ``paper``: rows
+    made with ``paper=True``."""
     names = [METRIC_NAMES[task][k] for k in METRIC_KEYS]
+    per_metric = ("", "_std", "_paper", "_diff") if paper else ("", "_std")
     fields = ["model", "dataset", "variant", "direction", "runs", "seeds"] + [
-        c for n in names for c in (n, f"{n}_std")]
+        n + suffix for n in names for suffix in per_metric] + (["paper_source", "differs"] if paper else [])
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fields, lineterminator="\n")
     writer.writeheader()
@@ -438,9 +584,10 @@ def to_csv(rows: Sequence[dict[str, str]], task: str) -> str:
 # --- figures ---------------------------------------------------------------------------------------------
 
 
-def known_unknown_figure(runs: Sequence[Run], task: str) -> Figure | None:
+def known_unknown_figure(runs: Sequence[Run], task: str, paper: bool = False) -> Figure | None:
     """Known vs unknown accuracy bars per model, a panel per setting, the transfer gap written above each
-    pair (and drawn as a dashed line at the known level). None if no run has ``task``."""
+    pair (and drawn as a dashed line at the known level); ``paper`` marks the paper's known and unknown
+    accuracy for the same setting on each bar (a black diamond). None if no run has ``task``."""
     models, settings, cells = group_runs(runs, task)
     if not cells:
         return None
@@ -457,6 +604,14 @@ def known_unknown_figure(runs: Sequence[Run], task: str) -> Figure | None:
                 continue
             stats = task_metrics(group, task)
             known, unknown = stats["known"], stats["unknown"]
+            marked = [0.0]  # the paper's values drawn, so the gap's label clears them too
+            if paper:
+                match = group_match(group)
+                for x, metric in ((i - bar / 2, "known"), (i + bar / 2, "unknown")):
+                    row = published(group[0], match, task, MEAN, metric)
+                    if row is not None:
+                        ax.plot(x, row.metrics[metric], marker="D", ms=6, color="black", mec="white", zorder=4)
+                        marked.append(row.metrics[metric])
             _bar(ax, i - bar / 2, known, bar, KNOWN_COLOR)
             if unknown is None:
                 ax.text(i + bar / 2, 3, f"{names['unknown']} not\nmeasurable", ha="center", va="bottom",
@@ -468,7 +623,7 @@ def known_unknown_figure(runs: Sequence[Run], task: str) -> Figure | None:
             ax.plot([i - bar, i + bar], [known.mean] * 2, ls="--", lw=0.8, color="0.3")
             ax.annotate("", xy=(i + 0.8 * bar, unknown.mean), xytext=(i + 0.8 * bar, known.mean),
                         arrowprops={"arrowstyle": "->", "color": "0.25", "lw": 1})
-            top = max(s.mean + (s.std or 0) for s in (known, unknown))
+            top = max([s.mean + (s.std or 0) for s in (known, unknown)] + marked)
             ax.text(i, top + 4, f"Δ {known.mean - unknown.mean:.1f}", ha="center", fontsize=8.5,
                     fontweight="bold", color="#B22222")
         ax.set_title(setting, fontsize=10)
@@ -479,17 +634,19 @@ def known_unknown_figure(runs: Sequence[Run], task: str) -> Figure | None:
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
     axes[0].set_ylabel("top-1 accuracy (%)")
-    _legend(fig, f"known ({names['known']})", f"unknown ({names['unknown']})")
+    _legend(fig, f"known ({names['known']})", f"unknown ({names['unknown']})", paper)
     seeds = "; error bars: std over seeds" if any(len(group) > 1 for group in cells.values()) else ""
     fig.suptitle(f"{TASK_TITLES[task]}: known vs unknown contexts\n(mean over set directions; Δ = known − unknown"
                  f"{seeds})", fontsize=10.5)
     return fig
 
 
-def _legend(fig: Figure, known: str, unknown: str) -> None:
-    """The known/unknown colour key, once per figure, below the panels."""
+def _legend(fig: Figure, known: str, unknown: str, paper: bool = False) -> None:
+    """The known/unknown colour key (and the paper's marker, if drawn), once per figure, below the panels."""
     handles = [Patch(color=KNOWN_COLOR, label=known), Patch(color=UNKNOWN_COLOR, label=unknown)]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
+    if paper:
+        handles.append(Line2D([], [], marker="D", ms=6, ls="", color="black", mec="white", label="paper"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9, frameon=False)
 
 
 def _bar(ax: Any, x: float, stat: Stat, width: float, color: str) -> None:
@@ -614,10 +771,11 @@ def run_slugs(runs: Sequence[Run], labels: dict[Run, str]) -> dict[Run, str]:
     return slugs
 
 
-def report_figures(runs: Sequence[Run]) -> dict[str, Callable[[], Figure | None]]:
-    """The report's figures by relative PNG path, each built lazily (a figure at a time stays in memory)."""
+def report_figures(runs: Sequence[Run], paper: bool = False) -> dict[str, Callable[[], Figure | None]]:
+    """The report's figures by relative PNG path, each built lazily (a figure at a time stays in memory);
+    ``paper`` marks the paper's numbers on the known/unknown bars."""
     figures: dict[str, Callable[[], Figure | None]] = {
-        f"known_unknown_{task}.png": (lambda t=task: known_unknown_figure(runs, t)) for task in TASKS}
+        f"known_unknown_{task}.png": (lambda t=task: known_unknown_figure(runs, t, paper)) for task in TASKS}
     labels = setting_labels(runs)
     for run, slug in run_slugs(runs, labels).items():
         figures[f"per_class/{slug}_coarse.png"] = lambda r=run: per_class_figure(r, "coarse", labels[r])
@@ -629,22 +787,25 @@ def report_figures(runs: Sequence[Run]) -> dict[str, Callable[[], Figure | None]
     return figures
 
 
-def write_report(runs: Sequence[Run], out: str | Path, factors: Sequence[str] = ()) -> tuple[str, list[Path]]:
+def write_report(runs: Sequence[Run], out: str | Path, factors: Sequence[str] = (),
+                 paper: bool = False) -> tuple[str, list[Path]]:
     """Write ``tables.md``, ``tables.tex``, ``coarse.csv``, ``fine.csv`` and the PNG figures into ``out``;
-    returns the Markdown and the files written, each written atomically. Raises ValueError for runs that
-    cannot be tabulated and :class:`~synta.errors.InputError` if ``out`` is (or lies under) a file."""
+    returns the Markdown and the files written, each written atomically. ``paper`` puts the paper's numbers
+    beside ours (:func:`results_table`, :func:`csv_rows`, :func:`known_unknown_figure`). Raises ValueError
+    for runs that cannot be tabulated and :class:`~synta.errors.InputError` if ``out`` is (or lies under)
+    a file or a run folder's ``config.yaml`` is not a run config."""
     if not runs:
         raise ValueError("no runs to report")
-    tables = report_tables(runs, factors)
+    tables = report_tables(runs, factors, paper)
     markdown = "\n\n".join(to_markdown(t) for t in tables) + "\n"
     out = make_folder(out, "--out")
     texts = {"tables.md": markdown, "tables.tex": "\n\n".join(to_latex(t) for t in tables) + "\n"}
-    texts.update({f"{task}.csv": to_csv(csv_rows(runs, task), task) for task in TASKS})
+    texts.update({f"{task}.csv": to_csv(csv_rows(runs, task, paper), task, paper) for task in TASKS})
     written = []
     for name, text in texts.items():
         write_atomic(out / name, text)
         written.append(out / name)
-    for name, build in report_figures(runs).items():
+    for name, build in report_figures(runs, paper).items():
         fig = build()
         if fig is None:
             continue

@@ -59,6 +59,21 @@ def background_lists(folder: Path | None = None) -> dict[str, list[str]]:
     return {name: [str(p.resolve()) for p in paths] for name, paths in lists.items()}
 
 
+# Share of each shipped scene image's height, from the bottom edge, that shows ground or floor (below the
+# horizon), read off the images; an orbit camera looks down on the ground, so only that part is laid there
+# (no sky on the ground). Other images get DEFAULT_GROUND_SHARE.
+GROUND_SHARE = {
+    "alpine_meadow": 0.45, "castle_night": 0.25, "city_dusk": 0.7, "desert_dunes": 0.65, "galaxy_night": 0.15,
+    "lava_field": 0.6, "pine_forest": 0.35, "red_canyon": 0.6, "snowy_field": 0.5, "sports_hall": 0.5,
+    "cloudy_sky": 0.25, "kitchen": 0.4, "library": 0.4, "marble_hall": 0.4, "ocean": 0.45, "office": 0.5,
+    "rainy_farm": 0.45, "storm_clouds": 0.3, "underwater": 0.6, "warehouse": 0.35,
+}
+DEFAULT_GROUND_SHARE = 0.4
+
+
 def image_window(surface: str, name: str) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The part of a scene image laid on a surface, as UV corners ``((u0, v0), (u1, v1))`` (v up)."""
+    """The part of scene image ``name`` (file stem) laid on a surface, as UV corners ``((u0, v0), (u1, v1))``
+    (v up): the whole image on a front-camera backdrop, the part below its horizon on the ground."""
+    if surface == "ground":
+        return (0.0, 0.0), (1.0, GROUND_SHARE.get(name, DEFAULT_GROUND_SHARE))
     return (0.0, 0.0), (1.0, 1.0)

@@ -15,6 +15,7 @@ import numpy as np
 
 from synta.generator.annotations import euler_xyz
 from synta.generator.clip_spec import ClipSpec, LightSpec, ObjectTrack
+from synta.generator.render.backgrounds import image_window
 from synta.generator.render.options import RenderOptions
 from synta.generator.shapes import get_shape
 
@@ -185,10 +186,16 @@ def _add_background(scene, spec: ClipSpec, options: RenderOptions, cam) -> None:
     mesh.from_pydata([tuple(c) for c in corners], [], [(0, 1, 2, 3)])
     uv = mesh.uv_layers.new(name="UVMap")
     size = hi - lo
-    # cover-crop the (square or any-aspect) image onto the rectangle, keeping the image's proportions
-    sx, sy = (1.0, size[1] / size[0]) if size[0] >= size[1] else (size[0] / size[1], 1.0)
+    (u0, v0), (u1, v1) = (0.0, 0.0), (1.0, 1.0)
+    img = None
+    if bg.kind == "realistic":
+        img = bpy.data.images.load(options.image(bg.image_list, bg.image), check_existing=True)
+        (u0, v0), (u1, v1) = image_window(bg.surface, Path(img.filepath).stem)
+    # cover-crop the image's window onto the rectangle, keeping the picture's proportions
+    aspect = (u1 - u0) / (v1 - v0) * (img.size[0] / img.size[1] if img is not None and img.size[1] else 1.0)
+    sx, sy = (1.0, aspect * size[1] / size[0]) if size[0] / size[1] >= aspect else (size[0] / size[1] / aspect, 1.0)
     for loop, (a, b) in zip(uv.data, ((0, 0), (1, 0), (1, 1), (0, 1))):
-        loop.uv = (0.5 + (a - 0.5) * sx, 0.5 + (b - 0.5) * sy)
+        loop.uv = (u0 + (u1 - u0) * (0.5 + (a - 0.5) * sx), v0 + (v1 - v0) * (0.5 + (b - 0.5) * sy))
     obj = bpy.data.objects.new("background", mesh)
     scene.collection.objects.link(obj)
     mat = bpy.data.materials.new("background")
@@ -197,9 +204,9 @@ def _add_background(scene, spec: ClipSpec, options: RenderOptions, cam) -> None:
     bsdf = nodes.get("Principled BSDF")
     bsdf.inputs["Roughness"].default_value = 1.0
     mat.roughness, mat.metallic = 1.0, 0.0
-    if bg.kind == "realistic":
+    if img is not None:
         tex = nodes.new("ShaderNodeTexImage")
-        tex.image = bpy.data.images.load(options.image(bg.image_list, bg.image), check_existing=True)
+        tex.image = img
         mat.node_tree.links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
         nodes.active = tex  # Workbench's texture colour mode shows the active image node
         mat.diffuse_color = (*_mean_image_color(options, spec), 1.0)

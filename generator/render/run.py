@@ -27,7 +27,8 @@ from synta.progress import Progress
 # 2: Workbench cast shadows aimed like the key light, Workbench metallic 0, arrivals/departures framed on
 #    the rest spot.
 # 3: Workbench lit by synta's own studio light (objects, ground and backdrop at about their colour); no
-#    sun shadows with the front rig (its backdrop is no ground).
+#    sun shadows with the front rig (its backdrop is no ground); the orbit ground shows only the part of a
+#    scene image below its horizon.
 DEFINITION_VERSION = 3
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
 # Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
