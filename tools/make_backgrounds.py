@@ -6,15 +6,15 @@ interiors).  Every pixel comes from Blender's procedural features only -- sky
 textures, noise/voronoi/wave/brick/checker shader textures, terrain lifted by
 Blender's fractal noise and simple box/cylinder/sphere geometry -- so no external
 image, texture or model is used and the project may ship the results under its
-own licence (see LICENSE.md next to this script).
+own licence (see assets/backgrounds/LICENSE.md).
 
 Runs headless with the ``bpy`` module (not inside the Blender GUI)::
 
-    .venv/bin/python assets/backgrounds/make_backgrounds.py [--only NAME ...]
+    .venv/bin/python tools/make_backgrounds.py [--only NAME ...]
         [--samples N] [--size PX] [--out DIR]
 
 Output is ``<out>/set1/<name>.jpg`` and ``<out>/set2/<name>.jpg`` (default
-``<out>`` is this script's folder).  Cycles on the CPU with OpenImageDenoise; at
+``<out>`` is ``assets/backgrounds/``, where the package ships them).  Cycles on the CPU with OpenImageDenoise; at
 the defaults (1024 px, 16 samples) the whole set takes 12-15 minutes on two CPU
 cores (20-85 s per image, most of it path tracing).  Everything is seeded
 (fixed Cycles seed, per-scene random.Random, fixed noise offsets), so a rerun
@@ -41,7 +41,7 @@ import bpy
 import bmesh
 from mathutils import Matrix, Vector, noise
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "assets" / "backgrounds"  # where the images ship
 
 # Anything a node input accepts: a constant or the output of another node.
 Value = Union[float, int, Sequence[float], bpy.types.NodeSocket, bpy.types.Node]
