@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable
 
-from synta.files import write_atomic
+from synta.files import replace_durably, write_atomic
 from synta.generator.render.dataset import video_ok
 from synta.generator.render.plan import ClipJob
 
@@ -63,7 +63,7 @@ def render_task(task: Task, options: Any) -> float:
         raise RuntimeError(f"{job.stem}.mp4 does not decode to {spec.num_frames} frames of {spec.resolution}")
     final = Path(task.out) / job.stem
     final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp_mp4, final.with_suffix(".mp4"))
+    replace_durably(tmp_mp4, final.with_suffix(".mp4"))  # video first, sidecar last: the sidecar marks it done
     write_atomic(final.with_suffix(".json"), json.dumps(sidecar(spec), separators=(",", ":")))
     return time.perf_counter() - t0
 
