@@ -312,11 +312,13 @@ def plan_bench(cfg: BenchConfig, env: DistEnv, batches: int = 3) -> list[str]:
     for task in cfg.tasks:
         per_batch = None
         for direction in directions(task, cfg.set_direction):
-            trainer, train_loader, known_loader, _ = _direction_parts(cfg, info, recipe, manifest, direction,
-                                                                      Path(os.devnull), env)
+            trainer, train_loader, _, common = _direction_parts(cfg, info, recipe, manifest, direction,
+                                                                Path(os.devnull), env)
             lines.append(start_banner(cfg, info, recipe, direction, manifest, env, train_loader))
-            if per_batch is None:
-                startup, per_batch = trainer.time_batches(train_loader or known_loader, batches)
+            if per_batch is None:  # an evaluation-only run is timed on training batches of its val clips
+                timed = train_loader or make_loader(manifest.select("val", direction.train_set), recipe, train=True,
+                                                    batch_size=recipe.train.batch_size, **common)
+                startup, per_batch = trainer.time_batches(timed, batches)
             train, views = recipe.train, recipe.clip.temporal_views * recipe.clip.transform.spatial_views
             passes = (train.epochs // train.eval_every + 1) if train_loader is not None else 1
             unknown = (len(manifest.select("val", direction.unknown_set).videos)

@@ -1,17 +1,19 @@
 """One registry for every model: names, aliases, builders and what users need to know about each.
 
-Model modules register builders with :func:`register_model`; :func:`build` constructs a model by name (or
-alias), optionally loading weights. The registry imports every module of the ``synta.models`` package the
-first time it is asked, so adding a model family is adding one module.
+Model modules register their family with :func:`register_family`: one builder and a small table of
+:class:`Variant` rows (the full model and its ``_tiny`` test variant), timm style; :func:`build`
+constructs a model by name (or alias), optionally loading weights. The registry imports every module of
+the ``synta.models`` package the first time it is asked, so adding a model family is adding one module.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from torch import nn
 
@@ -64,6 +66,39 @@ def register_model(name: str, *, family: str, config: str, pretrained: str = "no
         _ALIASES.update({a: name for a in aliases})
         return builder
     return wrap
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of a family's config table (timm style): a registered name, the builder arguments that size
+    it, and what the registry shows about it (see :class:`ModelInfo`). ``description`` is its one-line
+    summary in ``synta models``."""
+
+    name: str
+    kwargs: dict = field(default_factory=dict)
+    description: str = ""
+    tiny: bool = False
+    pretrained: str = "none"
+    weights_url: str = ""
+    aliases: tuple[str, ...] = ()
+    paper_params: float | None = None
+    paper_trainable: float | None = None
+
+
+def register_family(family: str, config: str, make: Callable[..., nn.Module], variants: Iterable[Variant],
+                    uses_text: bool = False) -> None:
+    """Register each row of ``variants`` with one builder for the whole family:
+    ``make(name, num_classes, pretrained, **kwargs)``, called with the row's ``kwargs`` updated by the
+    caller's. ``make`` builds the network and, when ``pretrained``, loads the weights its family loads."""
+    for row in variants:
+        def builder(num_classes: int | None = None, pretrained: bool = False, _row: Variant = row,
+                    **kwargs: Any) -> nn.Module:
+            return make(_row.name, num_classes, pretrained, **{**_row.kwargs, **kwargs})
+
+        register_model(row.name, family=family, config=config, pretrained=row.pretrained,
+                       weights_url=row.weights_url, aliases=row.aliases, uses_text=uses_text, tiny=row.tiny,
+                       paper_params=row.paper_params, paper_trainable=row.paper_trainable,
+                       description=row.description)(builder)
 
 
 def _load_all() -> None:

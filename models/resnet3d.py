@@ -16,7 +16,7 @@ from pytorchvideo.models.resnet import create_resnet
 from torch import nn
 
 from synta.models.heads import ClassifierHead, LibraryNet
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 from synta.models.weights import load_pretrained
 
 ZOO = "https://dl.fbaipublicfiles.com/pytorchvideo/model_zoo/kinetics"
@@ -77,31 +77,20 @@ class ResNet3D(PytorchVideoResNet):
         super().__init__(net, features=width * 32, num_classes=num_classes, dropout=dropout)
 
 
-@register_model("c2d_r50", family="c2d", config="c2d_r50", pretrained=PRETRAINED,
-                weights_url=f"{ZOO}/C2D_8x8_R50.pyth", aliases=("c2d",), paper_params=24.3)
-def c2d_r50(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> ResNet3D:
-    """C2D ResNet-50, 8x8 (temporal kernels 1; one temporal pooling after res2)."""
-    model = ResNet3D("c2d", num_classes, **kwargs)
-    return load_pretrained(model, "c2d_r50") if pretrained else model
+def _resnet3d(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> ResNet3D:
+    model = ResNet3D(num_classes=num_classes, **kwargs)
+    return load_pretrained(model, name) if pretrained else model
 
 
-@register_model("c2d_r50_tiny", family="c2d", config="c2d_r50", tiny=True)
-def c2d_r50_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> ResNet3D:
-    """C2D ResNet-50 at 1/8 width, for tests."""
-    model = ResNet3D("c2d", num_classes, **{**TINY, **kwargs})
-    return load_pretrained(model, "c2d_r50_tiny") if pretrained else model
-
-
-@register_model("i3d_r50", family="i3d", config="i3d_r50", pretrained=PRETRAINED,
-                weights_url=f"{ZOO}/I3D_8x8_R50.pyth", aliases=("i3d",), paper_params=28.0)
-def i3d_r50(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> ResNet3D:
-    """I3D ResNet-50, 8x8 (5x7x7 stem, inflated 3x1x1 bottleneck convolutions)."""
-    model = ResNet3D("i3d", num_classes, **kwargs)
-    return load_pretrained(model, "i3d_r50") if pretrained else model
-
-
-@register_model("i3d_r50_tiny", family="i3d", config="i3d_r50", tiny=True)
-def i3d_r50_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> ResNet3D:
-    """I3D ResNet-50 at 1/8 width, for tests."""
-    model = ResNet3D("i3d", num_classes, **{**TINY, **kwargs})
-    return load_pretrained(model, "i3d_r50_tiny") if pretrained else model
+register_family("c2d", "c2d_r50", _resnet3d, [
+    Variant("c2d_r50", {"arch": "c2d"},
+            description="C2D ResNet-50, 8x8 (temporal kernels 1; one temporal pooling after res2).",
+            pretrained=PRETRAINED, weights_url=f"{ZOO}/C2D_8x8_R50.pyth", aliases=("c2d",), paper_params=24.3),
+    Variant("c2d_r50_tiny", {**TINY, "arch": "c2d"}, tiny=True, description="C2D ResNet-50 at 1/8 width, for tests."),
+])
+register_family("i3d", "i3d_r50", _resnet3d, [
+    Variant("i3d_r50", {"arch": "i3d"},
+            description="I3D ResNet-50, 8x8 (5x7x7 stem, inflated 3x1x1 bottleneck convolutions).",
+            pretrained=PRETRAINED, weights_url=f"{ZOO}/I3D_8x8_R50.pyth", aliases=("i3d",), paper_params=28.0),
+    Variant("i3d_r50_tiny", {**TINY, "arch": "i3d"}, tiny=True, description="I3D ResNet-50 at 1/8 width, for tests."),
+])

@@ -15,7 +15,7 @@ from pytorchvideo.models.x3d import create_x3d
 from torch import nn
 
 from synta.models.heads import LibraryNet
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 from synta.models.resnet3d import PRETRAINED, ZOO
 from synta.models.weights import load_pretrained
 
@@ -45,16 +45,14 @@ class X3D(LibraryNet):
         return self.net(video)
 
 
-@register_model("x3d_m", family="x3d", config="x3d_m", pretrained=PRETRAINED, weights_url=f"{ZOO}/X3D_M.pyth",
-                aliases=("x3d",), paper_params=3.8)
-def x3d_m(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> X3D:
-    """X3D-M (16x5 input, 224-px crops)."""
+def _x3d(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> X3D:
     model = X3D(num_classes, **kwargs)
-    return load_pretrained(model, "x3d_m") if pretrained else model
+    return load_pretrained(model, name) if pretrained else model
 
 
-@register_model("x3d_m_tiny", family="x3d", config="x3d_m", tiny=True)
-def x3d_m_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> X3D:
-    """X3D at a quarter of X3D-M's width, depth factor 1 and a 64-channel head, for tests."""
-    model = X3D(num_classes, **{"width_factor": 0.5, "depth_factor": 1.0, "head_features": 64, **kwargs})
-    return load_pretrained(model, "x3d_m_tiny") if pretrained else model
+register_family("x3d", "x3d_m", _x3d, [
+    Variant("x3d_m", description="X3D-M (16x5 input, 224-px crops).", pretrained=PRETRAINED,
+            weights_url=f"{ZOO}/X3D_M.pyth", aliases=("x3d",), paper_params=3.8),
+    Variant("x3d_m_tiny", {"width_factor": 0.5, "depth_factor": 1.0, "head_features": 64}, tiny=True,
+            description="X3D at a quarter of X3D-M's width, depth factor 1 and a 64-channel head, for tests."),
+])
