@@ -239,7 +239,7 @@ def test_a_second_run_into_a_folder_in_use_is_refused(tiny_synta, tmp_path, caps
     assert not (out / "config.yaml").exists()
 
 
-def test_dry_run_plans_and_estimates_without_writing(tiny_synta, tmp_path):
+def test_dry_run_plans_and_estimates_without_writing(tiny_synta, two_epoch_run, tmp_path):
     out = tmp_path / "run"
     code, output = bench("--data-root", str(tiny_synta), "--out", str(out), "--epochs", "3", "--dry-run")
     assert code == 0, output
@@ -248,3 +248,6 @@ def test_dry_run_plans_and_estimates_without_writing(tiny_synta, tmp_path):
                                "unknown val clips")
     assert sum(line.startswith("  estimated ") for line in lines) == 2 and lines[-1].startswith("total estimated ")
     assert not out.exists()
+    code, output = bench("--data-root", str(tiny_synta), "--out", str(out), "--eval-from", str(two_epoch_run),
+                         "--dry-run")  # evaluation only: timed on training batches of its val clips
+    assert code == 0 and "evaluation only" in output and not out.exists(), output
