@@ -3,10 +3,12 @@
 ``build(name, num_classes)`` constructs a model by its registered name or alias (``x3d`` → ``x3d_m``),
 optionally from its canonical weights (``pretrained=True``) or a local checkpoint (``weights=PATH``);
 ``list_models()`` lists what is registered and ``get_info(name)`` tells what the registry knows about one
-model. One module per family registers its builders (see :mod:`synta.models.registry`).
+model. One module per family registers one builder and a table of :class:`Variant` rows with
+:func:`register_family` (see :mod:`synta.models.registry`).
 """
 from __future__ import annotations
 
-from synta.models.registry import ModelInfo, build, get_info, list_models, register_model, resolve
+from synta.models.registry import (ModelInfo, Variant, build, get_info, list_models, register_family, register_model,
+                                   resolve)
 
-__all__ = ["ModelInfo", "build", "get_info", "list_models", "register_model", "resolve"]
+__all__ = ["ModelInfo", "Variant", "build", "get_info", "list_models", "register_family", "register_model", "resolve"]

@@ -25,7 +25,7 @@ from synta.models.clip_text import TextTransformer
 from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
 from synta.models.clip_vision import ResidualAttentionBlock, Transformer, VisionTransformer, encode_frames
 from synta.models.prompts import ACTIONCLIP_TEMPLATES, PromptEnsemble
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 
 class TemporalFusion(nn.Module):
@@ -68,14 +68,13 @@ class ActionCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-@register_model("actionclip_b16", family="clip_text", config="actionclip_b16", pretrained=PRETRAINED,
-                aliases=("actionclip",), uses_text=True)
-def actionclip_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> ActionCLIP:
-    """ActionCLIP ViT-B/16 with the 6-layer "Transf" temporal fusion."""
-    return build_clip_model(ActionCLIP, False, pretrained, **kwargs)
+def _actionclip(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> ActionCLIP:
+    return build_clip_model(ActionCLIP, name.endswith("_tiny"), pretrained, **kwargs)
 
 
-@register_model("actionclip_b16_tiny", family="clip_text", config="actionclip_b16", uses_text=True, tiny=True)
-def actionclip_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> ActionCLIP:
-    """ActionCLIP with the tiny CLIP towers and a 1-layer fusion (tests and smoke runs)."""
-    return build_clip_model(ActionCLIP, True, pretrained, **kwargs)
+register_family("clip_text", "actionclip_b16", _actionclip, [
+    Variant("actionclip_b16", description='ActionCLIP ViT-B/16 with the 6-layer "Transf" temporal fusion.',
+            pretrained=PRETRAINED, aliases=("actionclip",)),
+    Variant("actionclip_b16_tiny", tiny=True,
+            description="ActionCLIP with the tiny CLIP towers and a 1-layer fusion (tests and smoke runs)."),
+], uses_text=True)

@@ -18,8 +18,9 @@ import torch
 from torch import nn
 
 from synta.models.base import VideoModel
+from synta.models.clip_video import PRETRAINED as CLIP_PRETRAINED
 from synta.models.clip_vision import ResidualAttentionBlock, VisionConfig, VisionTransformer, load_openai_vision
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 ADAPTERS = ("t_adapter.", "s_adapter.", "mlp_adapter.")
 
@@ -115,19 +116,19 @@ class AIM(VideoModel):
         return self.head(self.dropout(features))
 
 
-@register_model("aim_b16", family="aim", config="aim_b16", pretrained="OpenAI CLIP ViT-B/16 (open_clip 'openai')",
-                aliases=("aim",), paper_params=97.0, paper_trainable=11.0)
-def aim_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> AIM:
-    """AIM ViT-B/16, 8 frames: frozen CLIP with temporal, spatial and joint adapters (ICLR 2023)."""
+def _aim(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> AIM:
+    if pretrained and name.endswith("_tiny"):
+        raise ValueError(f"{name} has no pretrained weights")
     model = AIM(num_classes, **kwargs)
     if pretrained:
         model.load_clip()
     return model
 
 
-@register_model("aim_b16_tiny", family="aim", config="aim_b16", tiny=True)
-def aim_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> AIM:
-    """Tiny AIM (32² input, 4 frames, 2 layers of width 64) for tests and smoke runs."""
-    if pretrained:
-        raise ValueError("aim_b16_tiny has no pretrained weights")
-    return AIM(num_classes, **{"vision": VisionConfig.tiny(), "num_frames": 4, **kwargs})
+register_family("aim", "aim_b16", _aim, [
+    Variant("aim_b16", description="AIM ViT-B/16, 8 frames: frozen CLIP with temporal, spatial and joint adapters "
+            "(ICLR 2023).", pretrained=CLIP_PRETRAINED, aliases=("aim",),
+            paper_params=97.0, paper_trainable=11.0),
+    Variant("aim_b16_tiny", {"vision": VisionConfig.tiny(), "num_frames": 4}, tiny=True,
+            description="Tiny AIM (32² input, 4 frames, 2 layers of width 64) for tests and smoke runs."),
+])

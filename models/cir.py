@@ -55,7 +55,7 @@ from synta.models.clip_text import TextConfig, TextTransformer, load_clip_text, 
 from synta.models.clip_video import video_text_kl
 from synta.models.clip_vision import openai_state_dict
 from synta.models.prompts import class_texts
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 PRETRAINED = "OpenAI CLIP ViT-B/32 text tower (open_clip 'openai'); features from data.extractor"
 
@@ -178,26 +178,22 @@ class CIR(VideoModel):
         return super()._apply(fn, recurse)
 
 
-def build_cir(tiny: bool, pretrained: bool, **kwargs: Any) -> CIR:
+def _cir(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> CIR:
     """CIR with the full (CLIP ViT-B/32) or tiny text tower; ``pretrained`` loads OpenAI's text weights."""
-    if pretrained and tiny:
-        raise ValueError("cir_tiny has no pretrained weights (it exists for tests)")
-    if tiny:
-        # slowfast_r50_tiny's features: 256 + 32 channels
-        kwargs = {"in_features": 288, "hidden": (64, 32), "bottleneck": 16, "text": TextConfig.tiny(), **kwargs}
+    if pretrained and name.endswith("_tiny"):
+        raise ValueError(f"{name} has no pretrained weights (it exists for tests)")
     model = CIR(**kwargs)
     if pretrained:
         model.load_clip_text(openai_state_dict("ViT-B-32"))
     return model
 
 
-@register_model("cir", family="cir", config="cir", pretrained=PRETRAINED, uses_text=True)
-def cir(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> CIR:
-    """CIR: MLP over cached SlowFast features with cross-instance reconstruction and a CLIP text term."""
-    return build_cir(False, pretrained, **kwargs)
-
-
-@register_model("cir_tiny", family="cir", config="cir", uses_text=True, tiny=True)
-def cir_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> CIR:
-    """CIR with a small MLP and the tiny CLIP text tower, over tiny-SlowFast features, for tests."""
-    return build_cir(True, pretrained, **kwargs)
+register_family("cir", "cir", _cir, [
+    Variant("cir", description="CIR: MLP over cached SlowFast features with cross-instance reconstruction and a CLIP "
+                               "text term.",
+            pretrained=PRETRAINED),
+    # slowfast_r50_tiny's features: 256 + 32 channels
+    Variant("cir_tiny", {"in_features": 288, "hidden": (64, 32), "bottleneck": 16, "text": TextConfig.tiny()},
+            tiny=True,
+            description="CIR with a small MLP and the tiny CLIP text tower, over tiny-SlowFast features, for tests."),
+], uses_text=True)

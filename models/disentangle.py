@@ -65,7 +65,7 @@ from synta.models.clip_text import tokenize
 from synta.models.clip_video import PRETRAINED, build_clip_model, video_text_kl
 from synta.models.clip_vision import encode_frames
 from synta.models.ezclip import EZCLIP, motion_loss
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 #: Added to the fine probabilities summed per coarse class before the log (a class without fine children).
 FUSION_EPS = 1e-6
@@ -223,14 +223,14 @@ class Disentangle(EZCLIP):
                 **output.losses}
 
 
-@register_model("disentangle_b16", family="clip_text", config="disentangle_b16", pretrained=PRETRAINED,
-                aliases=("disentangle",), uses_text=True)
-def disentangle_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> Disentangle:
-    """EZ-CLIP ViT-B/16 with decorrelated coarse and fine branches whose predictions are fused (Table 5)."""
-    return build_clip_model(Disentangle, False, pretrained, **kwargs)
+def _disentangle(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> Disentangle:
+    return build_clip_model(Disentangle, name.endswith("_tiny"), pretrained, **kwargs)
 
 
-@register_model("disentangle_b16_tiny", family="clip_text", config="disentangle_b16", uses_text=True, tiny=True)
-def disentangle_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> Disentangle:
-    """The coarse/fine disentangling model with the tiny CLIP towers (tests and smoke runs)."""
-    return build_clip_model(Disentangle, True, pretrained, **kwargs)
+register_family("clip_text", "disentangle_b16", _disentangle, [
+    Variant("disentangle_b16", description="EZ-CLIP ViT-B/16 with decorrelated coarse and fine branches whose "
+                                           "predictions are fused (Table 5).",
+            pretrained=PRETRAINED, aliases=("disentangle",)),
+    Variant("disentangle_b16_tiny", tiny=True,
+            description="The coarse/fine disentangling model with the tiny CLIP towers (tests and smoke runs)."),
+], uses_text=True)

@@ -30,7 +30,7 @@ from synta.models.clip_text import TextTransformer
 from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
 from synta.models.clip_vision import ResidualAttentionBlock, VisionTransformer, encode_frames
 from synta.models.prompts import ACTIONCLIP_TEMPLATES, PromptEnsemble
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 
 class Adapter(nn.Module):
@@ -124,14 +124,13 @@ class EZCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), losses, features)
 
 
-@register_model("ezclip_b16", family="clip_text", config="ezclip_b16", pretrained=PRETRAINED, aliases=("ezclip",),
-                uses_text=True, paper_trainable=5.2)
-def ezclip_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> EZCLIP:
-    """EZ-CLIP ViT-B/16: frozen CLIP, deep temporal visual prompts, adapters and the motion loss."""
-    return build_clip_model(EZCLIP, False, pretrained, **kwargs)
+def _ezclip(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> EZCLIP:
+    return build_clip_model(EZCLIP, name.endswith("_tiny"), pretrained, **kwargs)
 
 
-@register_model("ezclip_b16_tiny", family="clip_text", config="ezclip_b16", uses_text=True, tiny=True)
-def ezclip_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> EZCLIP:
-    """EZ-CLIP with the tiny CLIP towers (tests and smoke runs)."""
-    return build_clip_model(EZCLIP, True, pretrained, **kwargs)
+register_family("clip_text", "ezclip_b16", _ezclip, [
+    Variant("ezclip_b16",
+            description="EZ-CLIP ViT-B/16: frozen CLIP, deep temporal visual prompts, adapters and the motion loss.",
+            pretrained=PRETRAINED, aliases=("ezclip",), paper_trainable=5.2),
+    Variant("ezclip_b16_tiny", tiny=True, description="EZ-CLIP with the tiny CLIP towers (tests and smoke runs)."),
+], uses_text=True)

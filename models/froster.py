@@ -35,7 +35,7 @@ from synta.models.clip_text import TextTransformer
 from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
 from synta.models.clip_vision import ResidualAttentionBlock, VisionTransformer, encode_frames
 from synta.models.prompts import FROSTER_TEMPLATES, PromptEnsemble
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 
 class NeighbourFrameBlock(ResidualAttentionBlock):
@@ -145,14 +145,12 @@ class FROSTER(CLIPVideoModel):
         return output
 
 
-@register_model("froster_b16", family="clip_text", config="froster_b16", pretrained=PRETRAINED,
-                aliases=("froster",), uses_text=True)
-def froster_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> FROSTER:
-    """FROSTER ViT-B/16: fine-tuned video CLIP with residual feature distillation from frozen CLIP."""
-    return build_clip_model(FROSTER, False, pretrained, **kwargs)
+def _froster(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> FROSTER:
+    return build_clip_model(FROSTER, name.endswith("_tiny"), pretrained, **kwargs)
 
 
-@register_model("froster_b16_tiny", family="clip_text", config="froster_b16", uses_text=True, tiny=True)
-def froster_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> FROSTER:
-    """FROSTER with the tiny CLIP towers (tests and smoke runs)."""
-    return build_clip_model(FROSTER, True, pretrained, **kwargs)
+register_family("clip_text", "froster_b16", _froster, [
+    Variant("froster_b16", description="FROSTER ViT-B/16: fine-tuned video CLIP with residual feature distillation "
+            "from frozen CLIP.", pretrained=PRETRAINED, aliases=("froster",)),
+    Variant("froster_b16_tiny", tiny=True, description="FROSTER with the tiny CLIP towers (tests and smoke runs)."),
+], uses_text=True)

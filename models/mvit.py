@@ -20,7 +20,7 @@ from torchvision.models.video import MViT_V2_S_Weights
 from torchvision.models.video.mvit import MSBlockConfig, MViT
 
 from synta.models.heads import LibraryNet
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 from synta.models.weights import load_pretrained
 
 
@@ -81,17 +81,15 @@ class MViTv2(LibraryNet):
         return self.net.head(self.forward_features(video))
 
 
-@register_model("mvitv2_s", family="mvitv2", config="mvitv2_s", pretrained="Kinetics-400 (torchvision)",
-                weights_url=MViT_V2_S_Weights.KINETICS400_V1.url, aliases=("mvitv2",), paper_params=34.5)
-def mvitv2_s(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> MViTv2:
-    """MViTv2-S, 16x4 input."""
+def _mvitv2(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> MViTv2:
     model = MViTv2(num_classes, **kwargs)
-    return load_pretrained(model, "mvitv2_s") if pretrained else model
+    return load_pretrained(model, name) if pretrained else model
 
 
-@register_model("mvitv2_s_tiny", family="mvitv2", config="mvitv2_s", tiny=True)
-def mvitv2_s_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> MViTv2:
-    """MViTv2 with 4 blocks of width 16 → 64, for tests."""
-    tiny = {"depth": 4, "embed_dim": 16, "stage_starts": (1, 3), "kv_stride": (1, 4, 4), "frames": 4, "size": 32}
-    model = MViTv2(num_classes, **{**tiny, **kwargs})
-    return load_pretrained(model, "mvitv2_s_tiny") if pretrained else model
+register_family("mvitv2", "mvitv2_s", _mvitv2, [
+    Variant("mvitv2_s", description="MViTv2-S, 16x4 input.", pretrained="Kinetics-400 (torchvision)",
+            weights_url=MViT_V2_S_Weights.KINETICS400_V1.url, aliases=("mvitv2",), paper_params=34.5),
+    Variant("mvitv2_s_tiny", {"depth": 4, "embed_dim": 16, "stage_starts": (1, 3), "kv_stride": (1, 4, 4),
+                              "frames": 4, "size": 32},
+            tiny=True, description="MViTv2 with 4 blocks of width 16 → 64, for tests."),
+])

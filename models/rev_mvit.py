@@ -33,7 +33,7 @@ from torch import nn
 from synta.models.base import VideoModel
 from synta.models.heads import ClassifierHead
 from synta.models.mvit import multiscale_blocks
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 from synta.models.weights import load_pretrained
 
 THW = tuple[int, int, int]
@@ -341,18 +341,19 @@ class RevMViT(VideoModel):
         return out
 
 
-@register_model("rev_mvit_b", family="rev_mvit", config="rev_mvit_b", pretrained="Kinetics-400 (SlowFast model zoo)",
-                weights_url="https://dl.fbaipublicfiles.com/pyslowfast/rev/REV_MVIT_B_16x4.pyth",
-                aliases=("rev_mvit",), paper_params=34.9)
-def rev_mvit_b(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> RevMViT:
-    """Rev-MViT-B, 16x4 input (reversible; drop-path 0.05)."""
+def _rev_mvit(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> RevMViT:
     model = RevMViT(num_classes, **kwargs)
-    return load_pretrained(model, "rev_mvit_b") if pretrained else model
+    return load_pretrained(model, name) if pretrained else model
 
 
-@register_model("rev_mvit_b_tiny", family="rev_mvit", config="rev_mvit_b", tiny=True)
-def rev_mvit_b_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> RevMViT:
-    """Rev-MViT with 6 blocks of width 16 → 64 (two transitions between three reversible runs), for tests."""
-    tiny = {"depth": 6, "embed_dim": 16, "stage_starts": (1, 3), "kv_stride": (1, 4, 4), "frames": 4, "size": 32}
-    model = RevMViT(num_classes, **{**tiny, **kwargs})
-    return load_pretrained(model, "rev_mvit_b_tiny") if pretrained else model
+register_family("rev_mvit", "rev_mvit_b", _rev_mvit, [
+    Variant("rev_mvit_b", description="Rev-MViT-B, 16x4 input (reversible; drop-path 0.05).",
+            pretrained="Kinetics-400 (SlowFast model zoo)",
+            weights_url="https://dl.fbaipublicfiles.com/pyslowfast/rev/REV_MVIT_B_16x4.pyth", aliases=("rev_mvit",),
+            paper_params=34.9),
+    Variant("rev_mvit_b_tiny", {"depth": 6, "embed_dim": 16, "stage_starts": (1, 3), "kv_stride": (1, 4, 4),
+                                "frames": 4, "size": 32},
+            tiny=True,
+            description="Rev-MViT with 6 blocks of width 16 → 64 (two transitions between three reversible runs), "
+                        "for tests."),
+])

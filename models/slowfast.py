@@ -14,7 +14,7 @@ import torch
 from pytorchvideo.models.slowfast import create_slowfast
 from torch import nn
 
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 from synta.models.resnet3d import PRETRAINED, ZOO, PytorchVideoResNet
 from synta.models.weights import load_pretrained
 
@@ -42,16 +42,14 @@ class SlowFast(PytorchVideoResNet):
         return [video.index_select(2, slow), video]
 
 
-@register_model("slowfast_r50", family="slowfast", config="slowfast_r50", pretrained=PRETRAINED,
-                weights_url=f"{ZOO}/SLOWFAST_8x8_R50.pyth", aliases=("slowfast",), paper_params=34.6)
-def slowfast_r50(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> SlowFast:
-    """SlowFast R50, 8x8 (32 input frames: slow 8, fast 32; alpha 4, beta_inv 8)."""
+def _slowfast(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> SlowFast:
     model = SlowFast(num_classes, **kwargs)
-    return load_pretrained(model, "slowfast_r50") if pretrained else model
+    return load_pretrained(model, name) if pretrained else model
 
 
-@register_model("slowfast_r50_tiny", family="slowfast", config="slowfast_r50", tiny=True)
-def slowfast_r50_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> SlowFast:
-    """SlowFast R50 at 1/8 width, for tests."""
-    model = SlowFast(num_classes, **{"width": 8, **kwargs})
-    return load_pretrained(model, "slowfast_r50_tiny") if pretrained else model
+register_family("slowfast", "slowfast_r50", _slowfast, [
+    Variant("slowfast_r50", description="SlowFast R50, 8x8 (32 input frames: slow 8, fast 32; alpha 4, beta_inv 8).",
+            pretrained=PRETRAINED, weights_url=f"{ZOO}/SLOWFAST_8x8_R50.pyth", aliases=("slowfast",),
+            paper_params=34.6),
+    Variant("slowfast_r50_tiny", {"width": 8}, tiny=True, description="SlowFast R50 at 1/8 width, for tests."),
+])

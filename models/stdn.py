@@ -49,7 +49,7 @@ import torch
 from torch import nn
 
 from synta.models.base import Criterion, ModelOutput
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 from synta.models.tsn import IMAGENET, IMAGENET_URL, STAGES, FrameEncoder, TSNModel, build_tsn_model, draw_relations
 
 TEMPORAL_DRAWS = 3  # frame tuples per temporal scale (the reference's subsample_num)
@@ -210,16 +210,17 @@ class STDN(TSNModel):
         return losses
 
 
-@register_model("stdn_r50", family="stdn", config="stdn_r50", pretrained=IMAGENET, weights_url=IMAGENET_URL,
-                aliases=("stdn",))
-def stdn_r50(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> STDN:
-    """STDN: TSN ResNet-50 (5 segments) with spatial grouping and multi-scale spatial-temporal relations."""
-    return build_tsn_model(STDN, "stdn_r50", num_classes, pretrained, {}, kwargs)
+def _stdn(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> STDN:
+    return build_tsn_model(STDN, name, num_classes, pretrained, {}, kwargs)
 
 
-@register_model("stdn_r50_tiny", family="stdn", config="stdn_r50", tiny=True)
-def stdn_r50_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> STDN:
-    """STDN on a ResNet-10 frame encoder with 2 groups and small relation layers, for tests."""
-    tiny = {"arch": "resnet10", "groups": 2, "group_hidden": 16, "local_dim": 8, "global_dim": 8, "map_size": 2,
-            "relation_dim": 16, "adapter_dim": 8, "relation_classifier_dim": 16, "partial_bn": False}
-    return build_tsn_model(STDN, "stdn_r50_tiny", num_classes, pretrained, tiny, kwargs)
+register_family("stdn", "stdn_r50", _stdn, [
+    Variant("stdn_r50", description="STDN: TSN ResNet-50 (5 segments) with spatial grouping and multi-scale "
+                                    "spatial-temporal relations.",
+            pretrained=IMAGENET, weights_url=IMAGENET_URL, aliases=("stdn",)),
+    Variant("stdn_r50_tiny", {"arch": "resnet10", "groups": 2, "group_hidden": 16, "local_dim": 8, "global_dim": 8,
+                              "map_size": 2, "relation_dim": 16, "adapter_dim": 8, "relation_classifier_dim": 16,
+                              "partial_bn": False},
+            tiny=True,
+            description="STDN on a ResNet-10 frame encoder with 2 groups and small relation layers, for tests."),
+])

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from synta.models.base import VideoModel
+from synta.models.clip_video import PRETRAINED as CLIP_PRETRAINED
 from synta.models.clip_vision import (
     QuickGELU,
     ResidualAttentionBlock,
@@ -34,7 +35,7 @@ from synta.models.clip_vision import (
     load_openai_vision,
     stochastic_depth,
 )
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 LOCAL_MHRA = ("lmhra1.", "lmhra2.")
 
@@ -174,19 +175,20 @@ class UniFormerV2(VideoModel):
         return self.head((1 - weight) * query[:, 0] + weight * frames_cls)
 
 
-@register_model("uniformerv2_b16", family="uniformerv2", config="uniformerv2_b16",
-                pretrained="OpenAI CLIP ViT-B/16 (open_clip 'openai')", aliases=("uniformerv2",), paper_params=115.0)
-def uniformerv2_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> UniFormerV2:
-    """UniFormerV2-B/16, 8 frames: CLIP ViT-B/16 with local temporal MHRA and 4 global UniBlocks (ICCV 2023)."""
+def _uniformerv2(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> UniFormerV2:
+    if pretrained and name.endswith("_tiny"):
+        raise ValueError(f"{name} has no pretrained weights")
     model = UniFormerV2(num_classes, **kwargs)
     if pretrained:
         model.load_clip()
     return model
 
 
-@register_model("uniformerv2_b16_tiny", family="uniformerv2", config="uniformerv2_b16", tiny=True)
-def uniformerv2_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> UniFormerV2:
-    """Tiny UniFormerV2 (32² input, 4 frames, 2 layers of width 64, 2 global blocks) for tests and smoke runs."""
-    if pretrained:
-        raise ValueError("uniformerv2_b16_tiny has no pretrained weights")
-    return UniFormerV2(num_classes, **{"vision": VisionConfig.tiny(), "num_frames": 4, "global_layers": 2, **kwargs})
+register_family("uniformerv2", "uniformerv2_b16", _uniformerv2, [
+    Variant("uniformerv2_b16", description="UniFormerV2-B/16, 8 frames: CLIP ViT-B/16 with local temporal MHRA and "
+            "4 global UniBlocks (ICCV 2023).", pretrained=CLIP_PRETRAINED,
+            aliases=("uniformerv2",), paper_params=115.0),
+    Variant("uniformerv2_b16_tiny", {"vision": VisionConfig.tiny(), "num_frames": 4, "global_layers": 2}, tiny=True,
+            description="Tiny UniFormerV2 (32² input, 4 frames, 2 layers of width 64, 2 global blocks) for tests "
+            "and smoke runs."),
+])

@@ -49,7 +49,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from synta.models.base import Criterion, ModelOutput
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 from synta.models.tsn import IMAGENET, IMAGENET_URL, FrameEncoder, TSNModel, build_tsn_model, draw_relations
 
 
@@ -164,15 +164,15 @@ class VideoDG(TSNModel):
         return delta.detach()
 
 
-@register_model("videodg_r50", family="videodg", config="videodg_r50", pretrained=IMAGENET, weights_url=IMAGENET_URL,
-                aliases=("videodg",))
-def videodg_r50(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> VideoDG:
-    """VideoDG: TSN ResNet-50 (5 segments) + Adversarial Pyramid Network, trained with RADA."""
-    return build_tsn_model(VideoDG, "videodg_r50", num_classes, pretrained, {}, kwargs)
+def _videodg(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> VideoDG:
+    return build_tsn_model(VideoDG, name, num_classes, pretrained, {}, kwargs)
 
 
-@register_model("videodg_r50_tiny", family="videodg", config="videodg_r50", tiny=True)
-def videodg_r50_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs: Any) -> VideoDG:
-    """VideoDG on a ResNet-10 frame encoder with 32-d segment features, for tests."""
-    tiny = {"arch": "resnet10", "feature_dim": 32, "heads": 2, "partial_bn": False, "adv_steps": 2}
-    return build_tsn_model(VideoDG, "videodg_r50_tiny", num_classes, pretrained, tiny, kwargs)
+register_family("videodg", "videodg_r50", _videodg, [
+    Variant("videodg_r50", description="VideoDG: TSN ResNet-50 (5 segments) + Adversarial Pyramid Network, trained "
+                                       "with RADA.",
+            pretrained=IMAGENET, weights_url=IMAGENET_URL, aliases=("videodg",)),
+    Variant("videodg_r50_tiny", {"arch": "resnet10", "feature_dim": 32, "heads": 2, "partial_bn": False,
+                                 "adv_steps": 2},
+            tiny=True, description="VideoDG on a ResNet-10 frame encoder with 32-d segment features, for tests."),
+])

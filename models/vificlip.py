@@ -19,7 +19,7 @@ from synta.models.clip_text import TextTransformer
 from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
 from synta.models.clip_vision import VisionTransformer, encode_frames
 from synta.models.prompts import VIFICLIP_TEMPLATES, PromptEnsemble
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 
 class ViFiCLIP(CLIPVideoModel):
@@ -37,14 +37,13 @@ class ViFiCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-@register_model("vificlip_b16", family="clip_text", config="vificlip_b16", pretrained=PRETRAINED,
-                aliases=("vificlip",), uses_text=True, paper_params=149.62)
-def vificlip_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> ViFiCLIP:
-    """ViFi-CLIP ViT-B/16: CLIP fine-tuned end to end, frame embeddings averaged over time."""
-    return build_clip_model(ViFiCLIP, False, pretrained, **kwargs)
+def _vificlip(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> ViFiCLIP:
+    return build_clip_model(ViFiCLIP, name.endswith("_tiny"), pretrained, **kwargs)
 
 
-@register_model("vificlip_b16_tiny", family="clip_text", config="vificlip_b16", uses_text=True, tiny=True)
-def vificlip_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> ViFiCLIP:
-    """ViFi-CLIP with the tiny CLIP towers (tests and smoke runs)."""
-    return build_clip_model(ViFiCLIP, True, pretrained, **kwargs)
+register_family("clip_text", "vificlip_b16", _vificlip, [
+    Variant("vificlip_b16",
+            description="ViFi-CLIP ViT-B/16: CLIP fine-tuned end to end, frame embeddings averaged over time.",
+            pretrained=PRETRAINED, aliases=("vificlip",), paper_params=149.62),
+    Variant("vificlip_b16_tiny", tiny=True, description="ViFi-CLIP with the tiny CLIP towers (tests and smoke runs)."),
+], uses_text=True)

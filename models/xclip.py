@@ -31,7 +31,7 @@ from synta.models.clip_text import TextTransformer
 from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
 from synta.models.clip_vision import QuickGELU, ResidualAttentionBlock, Transformer, VisionTransformer
 from synta.models.prompts import CLASS_TEXT, PromptEnsemble
-from synta.models.registry import register_model
+from synta.models.registry import Variant, register_family
 
 
 class CrossFrameBlock(ResidualAttentionBlock):
@@ -168,14 +168,12 @@ class XCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-@register_model("xclip_b16", family="clip_text", config="xclip_b16", pretrained=PRETRAINED, aliases=("xclip",),
-                uses_text=True, paper_params=195.0)
-def xclip_b16(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> XCLIP:
-    """X-CLIP ViT-B/16: cross-frame communication, MIT and video-specific prompts."""
-    return build_clip_model(XCLIP, False, pretrained, **kwargs)
+def _xclip(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> XCLIP:
+    return build_clip_model(XCLIP, name.endswith("_tiny"), pretrained, **kwargs)
 
 
-@register_model("xclip_b16_tiny", family="clip_text", config="xclip_b16", uses_text=True, tiny=True)
-def xclip_b16_tiny(num_classes: int | None = None, pretrained: bool = False, **kwargs) -> XCLIP:
-    """X-CLIP with the tiny CLIP towers (tests and smoke runs)."""
-    return build_clip_model(XCLIP, True, pretrained, **kwargs)
+register_family("clip_text", "xclip_b16", _xclip, [
+    Variant("xclip_b16", description="X-CLIP ViT-B/16: cross-frame communication, MIT and video-specific prompts.",
+            pretrained=PRETRAINED, aliases=("xclip",), paper_params=195.0),
+    Variant("xclip_b16_tiny", tiny=True, description="X-CLIP with the tiny CLIP towers (tests and smoke runs)."),
+], uses_text=True)
