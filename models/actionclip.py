@@ -22,7 +22,7 @@ from torch import nn
 
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
+from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
 from synta.models.clip_vision import ResidualAttentionBlock, Transformer, VisionTransformer, encode_frames
 from synta.models.prompts import ACTIONCLIP_TEMPLATES, PromptEnsemble
 from synta.models.registry import Variant, register_family
@@ -68,11 +68,7 @@ class ActionCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-def _actionclip(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> ActionCLIP:
-    return build_clip_model(ActionCLIP, name.endswith("_tiny"), pretrained, **kwargs)
-
-
-register_family("clip_text", "actionclip_b16", _actionclip, [
+register_family("clip_text", "actionclip_b16", clip_family(ActionCLIP), [
     Variant("actionclip_b16", description='ActionCLIP ViT-B/16 with the 6-layer "Transf" temporal fusion.',
             pretrained=PRETRAINED, aliases=("actionclip",)),
     Variant("actionclip_b16_tiny", tiny=True,

@@ -19,7 +19,7 @@ bare ``"{}"`` template is used). ``pretrained=True`` loads OpenAI's CLIP ViT-B/1
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -225,11 +225,15 @@ class CLIPVideoModel(VideoModel):
         return super()._apply(fn, recurse)
 
 
-def build_clip_model(cls: type[CLIPVideoModel], tiny: bool, pretrained: bool, **kwargs) -> CLIPVideoModel:
-    """``cls(tiny=tiny, **kwargs)``, with OpenAI's CLIP ViT-B/16 weights loaded if ``pretrained``."""
-    if pretrained and tiny:
-        raise ValueError(f"{cls.__name__} tiny variants have no pretrained weights (they exist for tests)")
-    model = cls(tiny=tiny, **kwargs)
-    if pretrained:
-        model.load_clip(openai_state_dict())
-    return model
+def clip_family(cls: type[CLIPVideoModel]) -> Callable[..., CLIPVideoModel]:
+    """The :func:`~synta.models.registry.register_family` builder of a CLIP video family: ``cls`` with the
+    tiny CLIP towers for ``_tiny`` rows, and OpenAI's CLIP ViT-B/16 weights loaded if ``pretrained``."""
+    def make(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> CLIPVideoModel:
+        tiny = name.endswith("_tiny")
+        if pretrained and tiny:
+            raise ValueError(f"{cls.__name__} tiny variants have no pretrained weights (they exist for tests)")
+        model = cls(tiny=tiny, **kwargs)
+        if pretrained:
+            model.load_clip(openai_state_dict())
+        return model
+    return make

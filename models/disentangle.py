@@ -62,7 +62,7 @@ from torch import nn
 from synta.models.label_space import LabelSpace
 from synta.models.base import Criterion, ModelOutput
 from synta.models.clip_text import tokenize
-from synta.models.clip_video import PRETRAINED, build_clip_model, video_text_kl
+from synta.models.clip_video import PRETRAINED, clip_family, video_text_kl
 from synta.models.clip_vision import encode_frames
 from synta.models.ezclip import EZCLIP, motion_loss
 from synta.models.registry import Variant, register_family
@@ -223,11 +223,7 @@ class Disentangle(EZCLIP):
                 **output.losses}
 
 
-def _disentangle(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> Disentangle:
-    return build_clip_model(Disentangle, name.endswith("_tiny"), pretrained, **kwargs)
-
-
-register_family("clip_text", "disentangle_b16", _disentangle, [
+register_family("clip_text", "disentangle_b16", clip_family(Disentangle), [
     Variant("disentangle_b16", description="EZ-CLIP ViT-B/16 with decorrelated coarse and fine branches whose "
                                            "predictions are fused (Table 5).",
             pretrained=PRETRAINED, aliases=("disentangle",)),

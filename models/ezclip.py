@@ -27,7 +27,7 @@ from torch import nn
 
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
+from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
 from synta.models.clip_vision import ResidualAttentionBlock, VisionTransformer, encode_frames
 from synta.models.prompts import ACTIONCLIP_TEMPLATES, PromptEnsemble
 from synta.models.registry import Variant, register_family
@@ -124,11 +124,7 @@ class EZCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), losses, features)
 
 
-def _ezclip(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> EZCLIP:
-    return build_clip_model(EZCLIP, name.endswith("_tiny"), pretrained, **kwargs)
-
-
-register_family("clip_text", "ezclip_b16", _ezclip, [
+register_family("clip_text", "ezclip_b16", clip_family(EZCLIP), [
     Variant("ezclip_b16",
             description="EZ-CLIP ViT-B/16: frozen CLIP, deep temporal visual prompts, adapters and the motion loss.",
             pretrained=PRETRAINED, aliases=("ezclip",), paper_trainable=5.2),

@@ -43,14 +43,13 @@ What differs from the reference code, and why:
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import torch
 from torch import nn
 
 from synta.models.base import Criterion, ModelOutput
 from synta.models.registry import Variant, register_family
-from synta.models.tsn import IMAGENET, IMAGENET_URL, STAGES, FrameEncoder, TSNModel, build_tsn_model, draw_relations
+from synta.models.tsn import IMAGENET, IMAGENET_URL, STAGES, FrameEncoder, TSNModel, tsn_family, draw_relations
 
 TEMPORAL_DRAWS = 3  # frame tuples per temporal scale (the reference's subsample_num)
 SPATIAL_DRAWS = 12  # group tuples per spatial scale
@@ -210,11 +209,7 @@ class STDN(TSNModel):
         return losses
 
 
-def _stdn(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> STDN:
-    return build_tsn_model(STDN, name, num_classes, pretrained, {}, kwargs)
-
-
-register_family("stdn", "stdn_r50", _stdn, [
+register_family("stdn", "stdn_r50", tsn_family(STDN), [
     Variant("stdn_r50", description="STDN: TSN ResNet-50 (5 segments) with spatial grouping and multi-scale "
                                     "spatial-temporal relations.",
             pretrained=IMAGENET, weights_url=IMAGENET_URL, aliases=("stdn",)),

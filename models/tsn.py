@@ -21,7 +21,7 @@ code at a fraction of the cost.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -159,9 +159,11 @@ def draw_relations(relations: list[tuple[int, ...]], k: int, training: bool) -> 
     return list(relations)
 
 
-def build_tsn_model(cls: type[TSNModel], name: str, num_classes: int | None, pretrained: bool,
-                    defaults: Mapping[str, Any], kwargs: Mapping[str, Any]) -> TSNModel:
-    """``cls(num_classes, **defaults, **kwargs)`` for registered model ``name``, with the ImageNet frame encoder
-    loaded if ``pretrained`` (``ValueError`` for variants without canonical weights)."""
-    model = cls(num_classes, **{**defaults, **kwargs})
-    return load_pretrained(model, name) if pretrained else model
+def tsn_family(cls: type[TSNModel]) -> Callable[..., TSNModel]:
+    """The :func:`~synta.models.registry.register_family` builder of a TSN family: ``cls(num_classes,
+    **kwargs)``, with the ImageNet frame encoder loaded if ``pretrained`` (``ValueError`` for variants
+    without canonical weights)."""
+    def make(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> TSNModel:
+        model = cls(num_classes, **kwargs)
+        return load_pretrained(model, name) if pretrained else model
+    return make

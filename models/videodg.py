@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -50,7 +49,7 @@ from torch import nn
 
 from synta.models.base import Criterion, ModelOutput
 from synta.models.registry import Variant, register_family
-from synta.models.tsn import IMAGENET, IMAGENET_URL, FrameEncoder, TSNModel, build_tsn_model, draw_relations
+from synta.models.tsn import IMAGENET, IMAGENET_URL, FrameEncoder, TSNModel, tsn_family, draw_relations
 
 
 class RelationTransformer(nn.Module):
@@ -164,11 +163,7 @@ class VideoDG(TSNModel):
         return delta.detach()
 
 
-def _videodg(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> VideoDG:
-    return build_tsn_model(VideoDG, name, num_classes, pretrained, {}, kwargs)
-
-
-register_family("videodg", "videodg_r50", _videodg, [
+register_family("videodg", "videodg_r50", tsn_family(VideoDG), [
     Variant("videodg_r50", description="VideoDG: TSN ResNet-50 (5 segments) + Adversarial Pyramid Network, trained "
                                        "with RADA.",
             pretrained=IMAGENET, weights_url=IMAGENET_URL, aliases=("videodg",)),

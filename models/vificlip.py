@@ -16,7 +16,7 @@ import torch
 
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, build_clip_model, clip_configs
+from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
 from synta.models.clip_vision import VisionTransformer, encode_frames
 from synta.models.prompts import VIFICLIP_TEMPLATES, PromptEnsemble
 from synta.models.registry import Variant, register_family
@@ -37,11 +37,7 @@ class ViFiCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-def _vificlip(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> ViFiCLIP:
-    return build_clip_model(ViFiCLIP, name.endswith("_tiny"), pretrained, **kwargs)
-
-
-register_family("clip_text", "vificlip_b16", _vificlip, [
+register_family("clip_text", "vificlip_b16", clip_family(ViFiCLIP), [
     Variant("vificlip_b16",
             description="ViFi-CLIP ViT-B/16: CLIP fine-tuned end to end, frame embeddings averaged over time.",
             pretrained=PRETRAINED, aliases=("vificlip",), paper_params=149.62),
