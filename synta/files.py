@@ -116,26 +116,43 @@ def folder_lock(folder: str | Path, name: str = LOCK_NAME, what: str = "output f
     The lock is ``fcntl.flock`` on ``<folder>/<name>`` (pass e.g. ``.lock-shard3`` for one shard of a shared
     folder); the kernel drops it when the process dies, even by ``kill -9``, so a stale lock file never
     blocks a rerun. Raises :class:`FolderLocked` at once, naming the holder's pid, if another process holds
-    it, and :class:`InputError` if ``folder`` is a file. Child processes forked inside the block share the
-    lock. Not reliable on network file systems without ``flock`` support.
+    it, and :class:`InputError` if ``folder`` is a file. Children forked inside the block (DataLoader workers)
+    close their copy of the lock at once: otherwise they would keep it for the seconds they outlive a killed
+    parent and refuse its ``--resume``. Not reliable on network file systems without ``flock`` support.
     """
     folder = make_folder(folder, what)
     lock = folder / name
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise FolderLocked(f"{what} {folder} is in use by another synta run (pid {holder}); "
-                               "wait for it to finish or choose another folder") from None
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as err:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise
+        raise FolderLocked(f"{what} {folder} is in use by another synta run (pid {holder}); "
+                           "wait for it to finish or choose another folder") from None
+    _HELD_LOCKS.add(fd)
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        try:
-            yield lock
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        yield lock
     finally:
+        if fd in _HELD_LOCKS:  # not in a forked child, which closed its copy already
+            _HELD_LOCKS.discard(fd)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+_HELD_LOCKS: set[int] = set()  # descriptors of the folder locks this process holds
+
+
+def _drop_inherited_locks() -> None:
+    # flock belongs to the open file, which a fork shares: closing the child's descriptor leaves the
+    # parent's lock in place but makes it end with the parent.
+    for fd in _HELD_LOCKS:
         os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
