@@ -22,9 +22,11 @@ def _binary_split(root: Path) -> list[str]:
 def _study(text: bytes):
     def make(root: Path) -> list[str]:
         (root / "study.yaml").write_bytes(text)
-        return ["study", str(root / "study.yaml"), "--out", str(root / "out"), "--device", "cpu"]
+        return ["study", str(root / "study.yaml"), "--out", str(root / "out")]
     return make
 
+
+RUN = b"runs: [{models: [x3d_m_tiny], datasets: [d]}]\n"
 
 CASES = {
     "render --n beyond the bound": (lambda root: ["render", "--n", "1000000000000", "--out", str(root / "out")],
@@ -50,10 +52,27 @@ CASES = {
     "study YAML unparsable": (_study(b"model: [x\n"), "not valid YAML"),
     "study YAML binary": (_study(b"\xff\xfe\x00"), "not a text file"),
     "study YAML not a mapping": (_study(b"- model\n"), "expected a mapping"),
-    "study render not a mapping": (_study(b"model: x3d\nseeds: [0]\nrender: 5\n"), "render must be a mapping"),
-    "study render value of the wrong type": (_study(b"model: x3d\nseeds: [0]\nrender: {n: abc}\n"),
-                                             "render.n must be int"),
-    "study seeds not integers": (_study(b"model: x3d\nseeds: [a]\n"), "seeds must be a list of integers"),
+    "study render not a mapping": (_study(b"datasets: {d: {render: 5}}\n" + RUN), "datasets.d.render must be a mapping"),
+    "study render value of the wrong type": (_study(b"datasets: {d: {render: {n: abc}}}\n" + RUN),
+                                             "render-d: Invalid value for '--n'"),
+    "study render option unknown": (_study(b"datasets: {d: {render: {bogus: 1}}}\n" + RUN), "`synta render` has no option --bogus"),
+    "study seeds not integers": (_study(b"datasets: {d: {render: {}}}\n"
+                                        b"runs: [{models: [x3d_m_tiny], datasets: [d], seeds: [a]}]\n"),
+                                 "runs[0].seeds must be a list of integers"),
+    "study dataset name escaping": (_study(b"datasets: {../../x: {render: {}}}\n"
+                                           b"runs: [{models: [x3d_m_tiny], datasets: [../../x]}]\n"),
+                                    "dataset name '../../x' must be letters"),
+    "study run name escaping": (_study(b"datasets: {d: {render: {}}}\n"
+                                       b"runs: [{models: [x3d_m_tiny], datasets: [d], name: ../../etc}]\n"),
+                                "runs[0].name must be letters"),
+    "study unknown model": (_study(b"datasets: {d: {render: {}}}\nruns: [{models: [nope], datasets: [d]}]\n"),
+                            "unknown model 'nope'"),
+    "study recipe override of the wrong type": (
+        _study(b"datasets: {d: {render: {}}}\n"
+               b"runs: [{models: [x3d_m_tiny], datasets: [d], bench: {train: {epochs: abc}}}]\n"),
+        "train.epochs must be an integer"),
+    "study path dataset missing": (_study(b"datasets: {d: {path: /nonexistent/k400}}\n" + RUN),
+                                   "dataset folder(s) not found: d: /nonexistent/k400"),
 }
 
 

@@ -1,43 +1,125 @@
-"""`synta study`: render → bench over seeds → report, resumable; and `synta models`."""
+"""`synta study`: datasets → runs → report as real `synta` jobs, resumable, here or through submitit; and
+`synta models`."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from synta.benchmark.metrics import transfer_metrics
-from synta.benchmark.study import Study, load_study, summarise, summary_markdown
+from synta.benchmark.study.executors import SlurmExecutor
+from synta.benchmark.study.jobs import Job, options_argv, plan_study, set_argv
+from synta.benchmark.study.spec import load_study, parse_study
 from synta.cli import cli, main
 
-STUDY = """
-render: {classes: [rising1, rising3, falling1, falling3], n: 16, camera: orbit, resolution: 64, engine: workbench}
-model: c2d_r50_tiny
-bench: {train: {epochs: 1}}
-seeds: [0, 1]
+TINY_RENDER = "{classes: [rising1, rising3, falling1, falling3], n: 16, camera: orbit, resolution: 64, engine: workbench}"
+STUDY = f"""
+datasets:
+  small: {{render: {TINY_RENDER}, shards: 2}}
+runs:
+  - models: [c2d_r50_tiny]
+    datasets: [small]
+    seeds: [0, 1]
+    options: {{workers: 0, device: cpu}}
+    bench: {{train: {{epochs: 1}}}}
 """
 
 
+def _study(tmp_path: Path, text: str = STUDY) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(text)
+    return path
+
+
 @pytest.mark.blender
-def test_study_renders_trains_every_seed_and_reports(tmp_path):
-    spec = tmp_path / "small.yaml"
-    spec.write_text(STUDY)
-    out = tmp_path / "study"
-    result = CliRunner().invoke(cli, ["study", str(spec), "--out", str(out), "--workers", "0"])
+def test_study_renders_in_shards_trains_every_seed_reports_and_resumes(tmp_path):
+    spec, out = _study(tmp_path), tmp_path / "study"
+    result = CliRunner().invoke(cli, ["study", str(spec), "--out", str(out), "--jobs", "2"])
     assert result.exit_code == 0, result.output
-    assert "| 1→2 |" in result.output and "±" in result.output
-    summary = json.loads((out / "summary.json").read_text())
-    assert set(summary) == {"set1", "set2", "mean"} and summary["mean"]["known"]["std"] >= 0
-    seeds = [json.loads((out / "runs" / f"seed{s}" / "results.json").read_text())["seed"] for s in (0, 1)]
-    assert seeds == [0, 1] and (out / "report" / "tables.md").is_file()
-    again = CliRunner().invoke(cli, ["study", str(spec), "--out", str(out), "--workers", "0"])  # all done: resumes
-    assert again.exit_code == 0
-    assert json.loads((out / "summary.json").read_text()) == summary
+    assert "finished render-small-shard0" in result.output and "finished merge-small" in result.output
+    assert "| c2d_r50_tiny" in result.output  # the report's tables
+    runs = [out / "runs" / "small" / "c2d_r50_tiny" / f"seed{s}" for s in (0, 1)]
+    assert [json.loads((r / "results.json").read_text())["seed"] for r in runs] == [0, 1]
+    assert (out / "report" / "tables.md").is_file() and (out / "logs" / "bench-small-c2d_r50_tiny-seed1.log").is_file()
+    assert sum(1 for _ in (out / "data" / "small" / "manifest.csv").open()) == 17
+    before = {r: (r / "results.json").read_bytes() for r in runs}
+    again = CliRunner().invoke(cli, ["study", str(spec), "--out", str(out)])  # all done: nothing runs again
+    assert again.exit_code == 0 and "started" not in again.output
+    assert {r: (r / "results.json").read_bytes() for r in runs} == before
+    dry = CliRunner().invoke(cli, ["study", str(spec), "--out", str(out), "--dry-run"])
+    assert "0 render job(s), 0 merge(s), 0 of 2 run(s) to train (2 finished)" in dry.output
+
+
+@pytest.mark.blender
+def test_a_study_runs_through_submitit(tmp_path):
+    """The SLURM path with submitit's local stand-in: real submitit jobs, real renders and training."""
+    one_seed = STUDY.replace("seeds: [0, 1]", "seeds: [0]").replace(", shards: 2", "")
+    spec, out = _study(tmp_path, one_seed), tmp_path / "study"
+    result = CliRunner().invoke(cli, ["study", str(spec), "--out", str(out), "--executor", "submitit-local"])
+    assert result.exit_code == 0, result.output
+    assert "submitted 1 render job(s)" in result.output and "submitted 1 bench job(s)" in result.output
+    assert (out / "runs" / "small" / "c2d_r50_tiny" / "seed0" / "results.json").is_file()
+    assert list((out / "logs" / "submitit").glob("*_log.out"))
+
+
+def test_a_changed_definition_is_refused_for_existing_folders_and_new_runs_are_added(tmp_path):
+    out = tmp_path / "study"
+    (out / "runs").mkdir(parents=True)
+    (out / "definition.json").write_text(json.dumps({"data/small": ["render", "--n", "8"]}))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", str(_study(tmp_path)), "--out", str(out), "--executor", "local", "--jobs", "1"])
+    assert exit_info.value.code == 2
+    from synta.benchmark.study.jobs import check_definition
+
+    study = parse_study("s", STUDY, "s")
+    plan = plan_study(study, tmp_path / "fresh")
+    merged = check_definition(study, tmp_path / "fresh", list(plan.benches))
+    assert set(merged) == {"runs/small/c2d_r50_tiny/seed0", "runs/small/c2d_r50_tiny/seed1"}
+
+
+def test_the_plan_is_one_synta_command_per_shard_and_run():
+    study = parse_study("s", STUDY, "s")
+    plan = plan_study(study, Path("/o"))
+    assert [j.name for j in plan.renders] == ["render-small-shard0", "render-small-shard1"]
+    assert plan.renders[1].argv[-4:] == ("--num-shards", "2", "--shard-id", "1")
+    assert [j.argv for j in plan.merges] == [("render", "--merge", "--out", "/o/data/small")]
+    assert plan.benches[1].argv == (
+        "bench", "--model", "c2d_r50_tiny", "--dataset", "synta", "--data-root", "/o/data/small", "--task", "coarse",
+        "--seed", "1", "--workers", "0", "--device", "cpu", "--set", "train.epochs=1",
+        "--out", "/o/runs/small/c2d_r50_tiny/seed1")
+
+
+def test_settings_become_options_and_overrides_become_sets():
+    assert options_argv({"no_denoise": True, "zero_shot": False, "classes": ["a", "b"], "n": 5}) == [
+        "--no-denoise", "--classes", "a", "--classes", "b", "--n", "5"]
+    assert set_argv({"clip": {"sampler": "uniform", "frames": 8}, "transform": {"area": [0.6, 1.0]},
+                     "optim": {"name": "2.0"}}) == [
+        "--set", "clip.sampler=uniform", "--set", "clip.frames=8", "--set", "transform.area=[0.6,1.0]",
+        "--set", 'optim.name="2.0"']  # a string YAML would read as a number stays a string
+
+
+def test_several_gpus_start_torchrun_on_one_node():
+    job = Job("bench", "b", ("bench", "--model", "x"), Path("/o"), gpus=4)
+    assert job.command()[1:5] == ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node=4"]
+    params = SlurmExecutor(Path("/o"), {"bench": {"cpus": 32, "partition": "gpu", "account": "lab"}}).parameters("bench", 4)
+    assert params["gpus_per_node"] == 4 and params["cpus_per_task"] == 32
+    assert params["slurm_partition"] == "gpu" and params["slurm_account"] == "lab"
 
 
 def test_shipped_mini_study_covers_every_class_and_three_seeds():
     mini = load_study("mini")
-    assert mini.seeds == (0, 1, 2) and "classes" not in mini.render and mini.tasks == ("coarse",)
+    assert mini.runs[0].seeds == (0, 1, 2) and "classes" not in mini.datasets["syn_ta"].render
+    assert mini.runs[0].tasks == ("coarse",)
+
+
+def test_dry_run_estimates_from_the_measured_figures(tmp_path):
+    result = CliRunner().invoke(cli, ["study", "mini", "--out", str(tmp_path / "m"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    # 100 classes x 4 train ids = 200 train clips per set, 200 val: 2 x 15 x (200 + 200/3) / 70 clips/s
+    assert "bench-syn_ta-i3d_r50_tiny-seed0  ~2 min (70 clips/s on cpu2" in result.output
+    assert "training on cpu2: 0.1 device-hours" in result.output
+    assert not (tmp_path / "m").exists()
 
 
 def test_bad_study_is_one_line(tmp_path, capsys):
@@ -57,14 +139,11 @@ def test_models_lists_the_zoo_as_json():
     assert rows["aim_b16"]["text"] is False and rows["vificlip_b16"]["text"] is True
 
 
-def test_summary_aggregates_seeds_as_the_report_does():
-    def result(known: float, unknown: float) -> dict:
-        metrics = transfer_metrics(known, unknown)
-        return {"tasks": {"coarse": {"directions": {"set1": {"metrics": metrics}}, "mean": metrics}}}
-
-    study = Study("t", {}, "c2d_r50_tiny", {}, ("coarse",), (0,))
-    one = summarise([result(80.0, 40.0)])
-    assert one["set1"]["known"] == {"mean": 80.0, "std": None}  # one seed: no spread, not 0
-    assert "| 1→2 | 80.00 | 40.00 | 40.00 | 50.00 | 53.33 |" in summary_markdown(study, one)
-    two = summarise([result(80.0, 40.0), result(82.0, 40.0)])
-    assert "| 1→2 | 81.00 ± 1.41 | 40.00 ± 0.00 |" in summary_markdown(study, two)
+def test_a_failed_run_is_named_and_the_study_exits_1(tmp_path):
+    data = tmp_path / "empty"
+    data.mkdir()
+    spec = _study(tmp_path, f"datasets: {{d: {{path: {data}}}}}\nruns: [{{models: [c2d_r50_tiny], datasets: [d]}}]\n")
+    result = CliRunner().invoke(cli, ["study", str(spec), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    assert "FAILED bench-d-c2d_r50_tiny-seed0 (exit 2): synta: error:" in result.output
+    assert "1 job(s) failed (bench-d-c2d_r50_tiny-seed0); rerun the same command to retry them" in result.output

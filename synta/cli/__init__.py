@@ -13,12 +13,13 @@ import click
 
 from synta import __version__
 from synta.cli.ablate import ablate
-from synta.cli.bench import bench, models, study
+from synta.cli.bench import bench, models
 from synta.cli.data import data
 from synta.cli.features import features
 from synta.cli.preview import preview
 from synta.cli.render import classes, render, spec
 from synta.cli.report import report
+from synta.cli.study import study
 from synta.cli.weights import weights
 from synta.errors import InputError, RuntimeFailure, one_line
 

@@ -198,32 +198,3 @@ def models(as_json: bool, tiny: bool, count: bool) -> None:
         click.echo(f"{name:<32} {r['family']:<12} {params:>8} {trainable:>9} {frames:>9} {r['input']:>5}  "
                    f"{r['pretrained']}")
     click.echo(f"{len(rows)} models" + ("" if count else " (reference parameter counts; --count to build and count)"))
-
-
-@click.command()
-@click.argument("name", default="mini")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Study folder [default: studies/NAME].")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(0), help="Data-loading processes.")
-@click.option("--render-workers", type=click.IntRange(1), help="Render processes (default: all cores).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-def study(name: str, out: Path | None, workers: int, render_workers: int | None, device: str) -> None:
-    """Run a reproducible study: render its Syn-TA, train its model for each seed, report.
-
-    NAME is a shipped study (`mini`: the paper's coarse transfer experiment in miniature, under 30 minutes
-    on a 2-core CPU) or a study YAML file. Run it again to resume after an interruption.
-    """
-    from synta.benchmark.bench import BenchError
-    from synta.benchmark.engine import setup, teardown
-    from synta.benchmark.study import load_study, run_study
-
-    env = setup(device)
-    logging.basicConfig(level=logging.INFO if env.is_main else logging.WARNING,
-                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    try:
-        spec = load_study(name)
-        text = run_study(spec, out or Path("studies") / spec.name, env, workers, render_workers, echo=click.echo)
-    except BenchError as err:
-        raise click.UsageError(str(err)) from None
-    finally:
-        teardown(env)
-    click.echo(text, nl=False)

@@ -1,0 +1,127 @@
+"""Time estimates of a study's jobs for ``synta study --dry-run``, from figures measured elsewhere.
+
+Renders: ``synta render``'s own estimate (:func:`~synta.generator.render.run.estimate_seconds`: its
+per-engine cost model, measured on a 2-core CPU) for each shard, with the shard's render workers.
+
+Runs: ``assets/throughput.yaml`` (training clips/s per model and hardware, the README's measured figures).
+For a model with a figure, one run costs::
+
+    seconds = directions × tasks × epochs × (train + val / 3) / clips_per_s
+
+with ``train`` the training clips of one set, ``val`` the validation clips of both sets (evaluated every
+epoch; a forward pass is taken as a third of a training step) and ``epochs`` from the model's recipe with
+the run's overrides. Clip counts come from the render plan of a rendered dataset, or from the split files
+of a path dataset that is on this machine. Runs without a figure or without clip counts are counted
+separately, never guessed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from synta.benchmark.study.jobs import Job
+from synta.benchmark.study.spec import DatasetDef, RunGroup, Study
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """Seconds for one job (None: no figure) and the figure it is based on."""
+
+    seconds: float | None
+    basis: str
+    hardware: str = ""  # the key in assets/throughput.yaml of a run's figure
+
+
+def throughput_figures() -> dict[str, Any]:
+    """``assets/throughput.yaml``: ``hardware`` descriptions and ``train_clips_per_s`` per model."""
+    return yaml.safe_load((resources.files("synta.assets") / "throughput.yaml").read_text())
+
+
+def _render_config(data: DatasetDef, root: Path, shards: int = 1, shard_id: int = 0):
+    from synta.generator.render.run import RenderConfig, parse_resolution
+
+    settings = dict(data.render or {})
+    settings["resolution"] = parse_resolution(str(settings.get("resolution", "256")))
+    if "set" in settings:
+        settings["set_id"] = int(settings.pop("set"))
+    if "no_denoise" in settings:
+        settings["denoise"] = not settings.pop("no_denoise")
+    classes = settings.pop("classes", None)
+    settings["classes"] = [c for item in ([classes] if isinstance(classes, str) else classes or [])
+                           for c in item.split(",") if c.strip()] or None
+    settings.setdefault("workers", os.cpu_count() or 1)
+    return RenderConfig(out=root, num_shards=shards, shard_id=shard_id, **settings)
+
+
+def clip_counts(data: DatasetDef, root: Path) -> tuple[dict[int, int], int] | None:
+    """Training clips per set and validation clips in all of ``data``, or None if unknown."""
+    if data.render is not None:
+        from synta.generator.render.plan import plan_dataset, select_classes
+
+        cfg = _render_config(data, root)
+        jobs = plan_dataset(cfg.n, select_classes(cfg.classes, cfg.set_id), cfg.camera)
+        train = {s: sum(1 for j in jobs if j.split == "train" and j.fine.set == s) for s in (1, 2)}
+        return train, sum(1 for j in jobs if j.split == "val")
+    folder = root / "splits" / "coarse_classes"  # the Syn-TA split lists; other formats are not counted
+    if data.kind != "synta" or not folder.is_dir():
+        return None
+
+    def lines(split: str, s: int) -> int:
+        path = folder / f"{split}_set{s}_coarse.txt"
+        return sum(1 for line in path.open() if line.strip()) if path.is_file() else 0
+
+    return {s: lines("train", s) for s in (1, 2)}, lines("val", 1) + lines("val", 2)
+
+
+def render_estimate(job: Job, data: DatasetDef) -> Estimate:
+    """The shard's estimate from ``synta render``'s cost model."""
+    from synta.generator.render.plan import plan_dataset, select_classes, shard
+    from synta.generator.render.run import estimate_seconds, resolve_engine
+
+    shards = data.shards
+    shard_id = int(job.argv[job.argv.index("--shard-id") + 1]) if "--shard-id" in job.argv else 0
+    cfg = _render_config(data, job.out, shards, shard_id)
+    engine, _ = resolve_engine(cfg.engine)
+    jobs = shard(plan_dataset(cfg.n, select_classes(cfg.classes, cfg.set_id), cfg.camera), shards, shard_id)
+    return Estimate(estimate_seconds(jobs, cfg, engine, cfg.workers),
+                    f"{len(jobs)} clips, {engine}, {cfg.workers} workers (synta render's cost model)")
+
+
+def bench_estimate(group: RunGroup, model: str, data: DatasetDef, root: Path, figures: dict[str, Any]) -> Estimate:
+    """One run's estimate (see the module docstring), or None seconds with the reason."""
+    from synta.benchmark.recipe import model_recipe
+
+    rates = figures["train_clips_per_s"].get(model)
+    if not rates:
+        return Estimate(None, "no throughput figure for this model")
+    hardware, rate = next(iter(rates.items()))
+    counts = clip_counts(data, root)
+    if counts is None:
+        return Estimate(None, "clip counts unknown (dataset not on this machine)")
+    train, val = counts
+    epochs = group.options.get("epochs") or model_recipe(model, group.bench).train.epochs
+    direction = str(group.options.get("set_direction", "both"))
+    sets = (1, 2) if direction == "both" else (int(direction),)
+    clips = sum(epochs * (train[s] + val / 3) for s in sets) * len(group.tasks)
+    devices = max(1, group.gpus) if hardware != "cpu2" else 1
+    return Estimate(clips / (rate * devices), f"{rate:g} clips/s on {hardware} × {devices}, {epochs} epochs", hardware)
+
+
+def estimate_jobs(study: Study, jobs: list[Job], roots: dict[str, Path]) -> dict[str, Estimate]:
+    """An :class:`Estimate` per job name."""
+    figures = throughput_figures()
+    out: dict[str, Estimate] = {}
+    for job in jobs:
+        data = study.datasets[job.dataset]
+        if job.kind == "render":
+            out[job.name] = render_estimate(job, data)
+        elif job.kind == "bench":
+            out[job.name] = bench_estimate(study.runs[job.group], job.model, data, roots[job.dataset], figures)
+        else:
+            out[job.name] = Estimate(None, "indexing only")
+    return out
