@@ -147,3 +147,18 @@ def test_a_failed_run_is_named_and_the_study_exits_1(tmp_path):
     assert result.exit_code == 1
     assert "FAILED bench-d-c2d_r50_tiny-seed0 (exit 2): synta: error:" in result.output
     assert "1 job(s) failed (bench-d-c2d_r50_tiny-seed0); rerun the same command to retry them" in result.output
+
+
+@pytest.mark.parametrize("name, tables", [("paper_transfer", {"coarse", "fine"}), ("paper_disentangle", {"disentangle"})])
+def test_the_paper_studies_run_what_the_paper_reports_and_nothing_else(name, tables, tmp_path):
+    from synta.benchmark.paper import load_paper
+
+    study = load_study(name)
+    plan = plan_study(study, tmp_path)
+    ours = {(job.model, study.datasets[job.dataset].kind, task) for job in plan.benches
+            for task in study.runs[job.group].tasks}
+    paper = load_paper()
+    published = {(r.model, r.dataset, r.task) for r in paper.rows if r.provenance.table in tables}
+    assert ours == published
+    assert all(study.datasets[j.dataset].render is None or study.datasets[j.dataset].render["background"] == "realistic"
+               for j in plan.benches)  # the published Syn-TA is the realistic one

@@ -8,7 +8,7 @@ A study YAML (``assets/studies/*.yaml`` or any file) has these keys::
         shards: 4                  # render as 4 independent jobs (an array job on SLURM); default 1
       k400_ta:
         path: /datasets/k400_ta    # an existing dataset root (`synta bench --data-root`)
-        kind: k400                 # `synta bench --dataset`; default synta
+        kind: k400_ta              # `synta bench --dataset`; default synta
     runs:                          # each group is models x datasets x seeds, one `synta bench` each
       - models: [i3d_r50_tiny]
         datasets: [syn_ta]
@@ -36,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from synta.benchmark.data.datasets import canonical_dataset
 from synta.errors import InputError, one_line
 from synta.files import read_text_input
 from synta.generator.taxonomy import TASKS
@@ -139,8 +140,10 @@ def _dataset(name: str, raw: Any, where: str) -> DatasetDef:
     if "path" in raw:
         _need(isinstance(raw["path"], str) and raw["path"], where, f"{key}.path must be a folder path")
         _need("shards" not in raw, where, f"{key}: shards only apply to rendered datasets")
-        kind = raw.get("kind", "synta")
-        _need(isinstance(kind, str), where, f"{key}.kind must be a dataset name")
+        try:
+            kind = canonical_dataset(raw.get("kind", "synta"))
+        except ValueError as err:
+            raise StudyError(f"study {where}: {key}.kind: {err}") from None
         return DatasetDef(name, path=Path(raw["path"]).expanduser(), kind=kind)
     _need("kind" not in raw, where, f"{key}: a rendered dataset is Syn-TA; kind is for path datasets")
     render = _mapping(raw["render"], where, f"{key}.render")
