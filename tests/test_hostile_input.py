@@ -72,7 +72,7 @@ CASES = {
                b"runs: [{models: [x3d_m_tiny], datasets: [d], bench: {train: {epochs: abc}}}]\n"),
         "train.epochs must be an integer"),
     "study path dataset missing": (_study(b"datasets: {d: {path: /nonexistent/k400}}\n" + RUN),
-                                   "dataset folder(s) not found: d: /nonexistent/k400"),
+                                   "dataset(s) not found: d: /nonexistent/k400"),
 }
 
 

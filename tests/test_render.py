@@ -269,3 +269,10 @@ def test_plans_bench_cannot_use_are_warned_with_the_n_that_fills_them(tmp_path):
     warnings = [line for line in r.stdout.splitlines() if line.startswith("warning: ")]
     assert warnings[-1] == "warning: --n 16 or more gives each class a train and a val clip per camera"
     assert any("selected classes get no clip" in w for w in warnings)
+
+
+def test_render_workers_default_to_the_cpus_this_process_may_use(tmp_path):
+    """On a SLURM node the allocation, not the machine, bounds the workers (the affinity mask)."""
+    args = [str(SYNTA), "render", "--n", "2", "--classes", "rising1", "--dry-run", "--out", str(tmp_path / "d")]
+    one_cpu = subprocess.run(args, capture_output=True, text=True, preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+    assert one_cpu.returncode == 0 and "; 1 workers;" in one_cpu.stdout

@@ -22,6 +22,7 @@ from pathlib import Path
 from synta.benchmark.data.manifest import Manifest, Video
 from synta.benchmark.data.splits import SPLITS
 from synta.benchmark.data.video import DecodeError, FrameFolderReader, VideoReader
+from synta.cpus import usable_cpus
 
 PROBLEMS = ("missing", "empty", "unreadable", "truncated", "no_frames", "bad_label")
 # File signatures of the containers the datasets use (MP4/MOV, Matroska/WebM, AVI).
@@ -210,7 +211,7 @@ def check_manifest(manifest: Manifest, full: bool = False, workers: int | None =
         else:
             to_scan.append(i)
     jobs = [(str(manifest.resolve(manifest.videos[i])), manifest.videos[i].num_frames, full) for i in to_scan]
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cpus()
     results = []
     if workers > 1 and len(jobs) > 8:
         with ProcessPoolExecutor(workers) as pool:

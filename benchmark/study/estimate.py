@@ -10,14 +10,13 @@ For a model with a figure, one run costs::
 
 with ``train`` the training clips of one set, ``val`` the validation clips of both sets (evaluated every
 epoch; a forward pass is taken as a third of a training step) and ``epochs`` from the model's recipe with
-the run's overrides. Clip counts come from the render plan of a rendered dataset, or from the split files
+the run's overrides. Clip counts come from the render plan of a rendered dataset, or from the manifest
 of a path dataset that is on this machine. Runs without a figure or without clip counts are counted
 separately, never guessed.
 """
 from __future__ import annotations
 
 import dataclasses
-import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import yaml
 
 from synta.benchmark.study.jobs import Job
 from synta.benchmark.study.spec import DatasetDef, RunGroup, Study
+from synta.cpus import usable_cpus
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,7 @@ def throughput_figures() -> dict[str, Any]:
     return yaml.safe_load((resources.files("synta.assets") / "throughput.yaml").read_text())
 
 
-def _render_config(data: DatasetDef, root: Path, shards: int = 1, shard_id: int = 0):
+def _render_config(data: DatasetDef, root: Path, shards: int = 1, shard_id: int = 0, workers: int | None = None):
     from synta.generator.render.run import RenderConfig, parse_resolution
 
     settings = dict(data.render or {})
@@ -54,7 +54,7 @@ def _render_config(data: DatasetDef, root: Path, shards: int = 1, shard_id: int 
     classes = settings.pop("classes", None)
     settings["classes"] = [c for item in ([classes] if isinstance(classes, str) else classes or [])
                            for c in item.split(",") if c.strip()] or None
-    settings.setdefault("workers", os.cpu_count() or 1)
+    settings.setdefault("workers", workers or usable_cpus())
     return RenderConfig(out=root, num_shards=shards, shard_id=shard_id, **settings)
 
 
@@ -67,25 +67,26 @@ def clip_counts(data: DatasetDef, root: Path) -> tuple[dict[int, int], int] | No
         jobs = plan_dataset(cfg.n, select_classes(cfg.classes, cfg.set_id), cfg.camera)
         train = {s: sum(1 for j in jobs if j.split == "train" and j.fine.set == s) for s in (1, 2)}
         return train, sum(1 for j in jobs if j.split == "val")
-    folder = root / "splits" / "coarse_classes"  # the Syn-TA split lists; other formats are not counted
-    if data.kind != "synta" or not folder.is_dir():
+    from synta.benchmark.data.manifest import read_manifest
+
+    if not root.exists():
         return None
+    try:
+        manifest = read_manifest(root)
+    except (OSError, ValueError):
+        return None
+    return {s: len(manifest.select("train", s)) for s in (1, 2)}, len(manifest.select("val"))
 
-    def lines(split: str, s: int) -> int:
-        path = folder / f"{split}_set{s}_coarse.txt"
-        return sum(1 for line in path.open() if line.strip()) if path.is_file() else 0
 
-    return {s: lines("train", s) for s in (1, 2)}, lines("val", 1) + lines("val", 2)
-
-
-def render_estimate(job: Job, data: DatasetDef) -> Estimate:
-    """The shard's estimate from ``synta render``'s cost model."""
+def render_estimate(job: Job, data: DatasetDef, workers: int | None = None) -> Estimate:
+    """The shard's estimate from ``synta render``'s cost model, with ``workers`` render processes (default:
+    the CPUs here) unless the study sets them."""
     from synta.generator.render.plan import plan_dataset, select_classes, shard
     from synta.generator.render.run import estimate_seconds, resolve_engine
 
     shards = data.shards
     shard_id = int(job.argv[job.argv.index("--shard-id") + 1]) if "--shard-id" in job.argv else 0
-    cfg = _render_config(data, job.out, shards, shard_id)
+    cfg = _render_config(data, job.out, shards, shard_id, workers)
     engine, _ = resolve_engine(cfg.engine)
     jobs = shard(plan_dataset(cfg.n, select_classes(cfg.classes, cfg.set_id), cfg.camera), shards, shard_id)
     return Estimate(estimate_seconds(jobs, cfg, engine, cfg.workers),
@@ -112,14 +113,15 @@ def bench_estimate(group: RunGroup, model: str, data: DatasetDef, root: Path, fi
     return Estimate(clips / (rate * devices), f"{rate:g} clips/s on {hardware} × {devices}, {epochs} epochs", hardware)
 
 
-def estimate_jobs(study: Study, jobs: list[Job], roots: dict[str, Path]) -> dict[str, Estimate]:
-    """An :class:`Estimate` per job name."""
+def estimate_jobs(study: Study, jobs: list[Job], roots: dict[str, Path],
+                  render_workers: int | None = None) -> dict[str, Estimate]:
+    """An :class:`Estimate` per job name (renders with ``render_workers`` processes, default the CPUs here)."""
     figures = throughput_figures()
     out: dict[str, Estimate] = {}
     for job in jobs:
         data = study.datasets[job.dataset]
         if job.kind == "render":
-            out[job.name] = render_estimate(job, data)
+            out[job.name] = render_estimate(job, data, render_workers)
         elif job.kind == "bench":
             out[job.name] = bench_estimate(study.runs[job.group], job.model, data, roots[job.dataset], figures)
         else:

@@ -20,7 +20,9 @@ def describe_plan(study: Study, plan: StudyPlan, executor: Executor) -> str:
     """The ``--dry-run`` text: every job still to run with its resources (on SLURM) and estimate, then
     the totals per kind of hardware."""
     pending = [*plan.renders, *plan.merges, *plan.pending_benches()]
-    estimates = estimate_jobs(study, pending, plan.data_roots)
+    slurm = isinstance(executor, SlurmExecutor)  # renders get the job's CPUs, not this machine's
+    estimates = estimate_jobs(study, pending, plan.data_roots,
+                              executor.parameters("render", 0)["cpus_per_task"] if slurm else None)
     lines = [f"study {study.name}: {len(plan.renders)} render job(s), {len(plan.merges)} merge(s), "
              f"{len(plan.pending_benches())} of {len(plan.benches)} run(s) to train ({len(plan.done)} finished); "
              f"executor {type(executor).__name__.removesuffix('Executor').lower()}"]
@@ -28,7 +30,7 @@ def describe_plan(study: Study, plan: StudyPlan, executor: Executor) -> str:
     for job in pending:
         est = estimates[job.name]
         res = ""
-        if isinstance(executor, SlurmExecutor) and job.kind != "merge":
+        if slurm and job.kind != "merge":
             p = executor.parameters(job.kind, job.gpus)
             res = f" [{p['gpus_per_node']} GPU, {p['cpus_per_task']} CPU, {p['mem_gb']} GB, {p['timeout_min']} min]"
         lines.append(f"  {job.name}{res}  ~{duration(est.seconds) if est.seconds is not None else '?'} ({est.basis})")
@@ -40,13 +42,13 @@ def describe_plan(study: Study, plan: StudyPlan, executor: Executor) -> str:
         elif job.kind == "bench":
             unknown.setdefault(est.basis, set()).add(job.model)
     hardware = throughput_figures()["hardware"]
-    lines.append(f"render: {render_s / 3600:.1f} h of render-process time")
+    lines.append(f"render: {render_s / 3600:.1f} job-hours")
     for name, seconds in sorted(train_s.items()):
         lines.append(f"training on {name}: {seconds / 3600:.1f} device-hours ({hardware[name]})")
     for why, models in sorted(unknown.items()):
         count = sum(1 for j in plan.pending_benches() if estimates[j.name].basis == why)
         lines.append(f"not estimated: {count} run(s), {why}: {', '.join(sorted(models))}")
-    missing = [f"{name} ({d.path})" for name, d in study.datasets.items() if d.path is not None and not d.path.is_dir()]
+    missing = [f"{name} ({d.path})" for name, d in study.datasets.items() if d.path is not None and not d.path.exists()]
     if missing:
         lines.append(f"missing path datasets (needed before a real run): {', '.join(missing)}")
     return "\n".join(lines) + "\n"
@@ -59,9 +61,9 @@ def run_study(study: Study, out: Path, plan: StudyPlan, executor: Executor,
     Returns the exit code (0: every run finished, 1: some job failed; what finished is reported) and the
     report's Markdown. A dataset whose render failed holds its runs back; rerun the study to retry.
     """
-    missing = [f"{name}: {d.path}" for name, d in study.datasets.items() if d.path is not None and not d.path.is_dir()]
+    missing = [f"{name}: {d.path}" for name, d in study.datasets.items() if d.path is not None and not d.path.exists()]
     if missing:
-        raise StudyError(f"study {study.name}: dataset folder(s) not found: {'; '.join(missing)}")
+        raise StudyError(f"study {study.name}: dataset(s) not found: {'; '.join(missing)}")
     record_definition(study, out, plan)
     failed = executor.run(plan.renders)
     blocked = {j.dataset for j in plan.renders if j.name in failed}

@@ -7,7 +7,7 @@ A study YAML (``assets/studies/*.yaml`` or any file) has these keys::
         render: {n: 600, background: plain, resolution: 64}   # any `synta render` option, by its long name
         shards: 4                  # render as 4 independent jobs (an array job on SLURM); default 1
       k400_ta:
-        path: /datasets/k400_ta    # an existing dataset root (`synta bench --data-root`)
+        path: data/k400_ta.csv     # an existing dataset: a manifest or a rendered folder (`--data-root`)
         kind: k400_ta              # `synta bench --dataset`; default synta
     runs:                          # each group is models x datasets x seeds, one `synta bench` each
       - models: [i3d_r50_tiny]
@@ -138,7 +138,7 @@ def _dataset(name: str, raw: Any, where: str) -> DatasetDef:
     raw = _mapping(raw, where, key, DATASET_KEYS)
     _need(("render" in raw) != ("path" in raw), where, f"{key} needs exactly one of render (settings) or path")
     if "path" in raw:
-        _need(isinstance(raw["path"], str) and raw["path"], where, f"{key}.path must be a folder path")
+        _need(isinstance(raw["path"], str) and raw["path"], where, f"{key}.path must be a path")
         _need("shards" not in raw, where, f"{key}: shards only apply to rendered datasets")
         try:
             kind = canonical_dataset(raw.get("kind", "synta"))

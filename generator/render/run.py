@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from synta import __version__
+from synta.cpus import usable_cpus
 from synta.files import folder_lock, write_atomic
 from synta.generator.render.backgrounds import background_lists
 from synta.generator.render.dataset import check_dataset_json, read_finished, write_index
@@ -56,7 +57,7 @@ class RenderConfig:
     denoise: bool = True
     resolution: tuple[int, int] = DEFAULT_RESOLUTION
     fps: int | None = None
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    workers: int = field(default_factory=usable_cpus)
     num_shards: int = 1
     shard_id: int = 0
     factors: dict[str, Any] = field(default_factory=dict)  # further sample_clip factors (speed, lighting, ...)
@@ -120,7 +121,7 @@ def estimate_seconds(jobs: list[ClipJob], cfg: RenderConfig, engine: str, worker
     mpx = cfg.resolution[0] * cfg.resolution[1] / 1e6
     fps_scale = (cfg.fps or 24) / 24 / cfg.factors.get("speed", 1.0)
     total = sum((cfg.factors.get("frames") or j.fine.frames * fps_scale) * per_mpx * mpx + per_clip for j in jobs)
-    parallel = 1 if engine == "cycles" else max(1, min(workers, os.cpu_count() or 1))
+    parallel = 1 if engine == "cycles" else max(1, min(workers, usable_cpus()))
     return total / (1 + (parallel - 1) * PARALLEL_EFFICIENCY)
 
 
@@ -170,7 +171,7 @@ def _render_locked(cfg: RenderConfig, engine: str, why: str, everything: list[Cl
     options = RenderOptions(
         engine=engine, samples=cfg.samples, denoise=cfg.denoise, device="GPU" if gpu_available() else "CPU",
         background_images=tuple((k, tuple(v)) for k, v in (lists or {}).items()),
-        threads=max(1, (os.cpu_count() or 1) // workers))
+        threads=max(1, usable_cpus() // workers))
     failed = 0
 
     with Progress(len(todo), "render", "clip") as progress:

@@ -1,10 +1,11 @@
 """``synta ablate``: the click command (the logic lives in ``ablation.py``)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
+
+from synta.cpus import usable_cpus
 
 
 @click.command()
@@ -26,7 +27,7 @@ def ablate(config: Path, out: Path | None, workers: int | None, dry_run: bool) -
 
     out = out or Path("ablations") / config.stem
     try:
-        ablation = load_ablation(config, out, workers or os.cpu_count() or 1)
+        ablation = load_ablation(config, out, workers or usable_cpus())
         code = run_ablation(ablation, out, dry_run=dry_run, echo=click.echo)
     except (ValueError, OSError) as err:  # BackgroundError is a ValueError
         raise click.UsageError(str(err)) from None

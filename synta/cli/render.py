@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from synta.cpus import usable_cpus
 from synta.generator.clip_spec import BACKGROUNDS
 from synta.generator.render.options import DEFAULT_BACKGROUND, ENGINES, MAX_CLIPS, MAX_SIDE
 
@@ -108,8 +109,6 @@ def render(n: int, classes: tuple[str, ...], set_id: str | None, camera: str, ba
            resolution: str, fps: int | None, workers: int | None, num_shards: int, shard_id: int, out: Path,
            dry_run: bool, merge: bool) -> None:
     """Render a Syn-TA dataset with Blender (resumable: rerun the same command to finish it)."""
-    import os
-
     from synta.generator.render.backgrounds import BackgroundError
     from synta.generator.render.run import RenderConfig, merge_dataset, parse_resolution, render_dataset
     from synta.generator.render.worker import FatalRenderError
@@ -122,7 +121,7 @@ def render(n: int, classes: tuple[str, ...], set_id: str | None, camera: str, ba
             set_id=int(set_id) if set_id else None, camera=camera, background=background,
             backgrounds=backgrounds_dir, objects=objects, seed=seed, engine=engine, samples=samples,
             denoise=not no_denoise, resolution=parse_resolution(resolution), fps=fps,
-            workers=workers or os.cpu_count() or 1, num_shards=num_shards, shard_id=shard_id)
+            workers=workers or usable_cpus(), num_shards=num_shards, shard_id=shard_id)
         _check_objects(objects)
         code = render_dataset(cfg, dry_run=dry_run, echo=click.echo)
     except (ValueError, BackgroundError) as err:
