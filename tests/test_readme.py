@@ -1,4 +1,5 @@
-"""Every ```python block of README.md runs, so the documented API cannot rot.
+"""Every ```python block of README.md runs, and every `synta` command of its ```bash blocks parses, so the
+documented API and command lines cannot rot.
 
 Each block is executed as written, in a fresh namespace, with the current directory set to a temporary
 folder holding the tiny inputs the block names (a rendered-style ``synta_data`` tree, a local checkpoint).
@@ -122,3 +123,39 @@ def test_readme_new_fine_class_passes_its_check():
     res = subprocess.run([sys.executable, "-c", NEW_CLASS_CHECK.format(module=module, line=line), code, row],
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, f"seeds and cameras whose clip fails the check: {res.stdout}{res.stderr[-2000:]}"
+
+
+def _parse_synta(args: list[str]) -> None:
+    """Parse ``synta ARGS`` down to its (sub)command with the real option parsers, running nothing."""
+    import click
+
+    from synta.cli import cli
+
+    ctx = cli.make_context("synta", list(args))
+    command: click.Command = cli
+    while isinstance(command, click.Group):
+        name, command, rest = command.resolve_command(ctx, [*ctx._protected_args, *ctx.args])
+        ctx = command.make_context(name, rest, parent=ctx)
+
+
+SYNTA_LINES = [(line, cmd) for line, body in readme_blocks("bash")
+               for cmd in (m.group(1) for m in re.finditer(r"(?:^|-m )synta (.*)$", body.replace("\\\n", " "), re.M))
+               if "$" not in cmd]  # shell variables stand for values only a shell has
+
+
+@pytest.mark.parametrize("line, command", SYNTA_LINES, ids=[f"line{line}" for line, _ in SYNTA_LINES])
+def test_readme_synta_commands_parse(line: int, command: str) -> None:
+    """Every ``synta`` command of a bash block names real subcommands, options and values. Paths the
+    reader supplies need not exist here."""
+    import shlex
+
+    import click
+
+    try:
+        _parse_synta(shlex.split(command, comments=True))
+    except click.exceptions.Exit:  # --help, --version
+        pass
+    except click.BadParameter as err:
+        assert "does not exist" in err.format_message() or "no such file" in err.format_message(), (line, err)
+    except click.ClickException as err:
+        pytest.fail(f"README.md line {line}: synta {command}: {err.format_message()}")
