@@ -29,13 +29,13 @@ def test_classes_json():
 
 
 def test_classes_table_and_set_filter():
-    out = run("classes", "--set", "2")
+    out = run("classes", "--set-id", "2")
     assert out.returncode == 0
     assert "47 fine classes" in out.stdout and "orbiting4" in out.stdout and "orbiting1 " not in out.stdout
 
 
 def test_classes_check_runs_the_semantic_checks():
-    out = run("classes", "--check", "--seeds", "1", "--set", "1")
+    out = run("classes", "--check", "--seeds", "1", "--set-id", "1")
     assert out.returncode == 0, out.stdout[-2000:]
     assert "53/53 classes pass" in out.stdout
 

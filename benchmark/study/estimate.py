@@ -47,8 +47,8 @@ def _render_config(data: DatasetDef, root: Path, shards: int = 1, shard_id: int 
 
     settings = dict(data.render or {})
     settings["resolution"] = parse_resolution(str(settings.get("resolution", "256")))
-    if "set" in settings:
-        settings["set_id"] = int(settings.pop("set"))
+    if settings.get("set_id") is not None:
+        settings["set_id"] = int(settings["set_id"])
     if "no_denoise" in settings:
         settings["denoise"] = not settings.pop("no_denoise")
     classes = settings.pop("classes", None)

@@ -13,7 +13,7 @@ from synta.generator.render.options import DEFAULT_BACKGROUND, ENGINES, MAX_CLIP
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the whole taxonomy as JSON.")
-@click.option("--set", "set_id", type=click.Choice(["1", "2"]), help="Only the fine classes of one set.")
+@click.option("--set-id", type=click.Choice(["1", "2"]), help="Only the fine classes of Set 1 or Set 2.")
 @click.option("--check", "run_check", is_flag=True,
               help="Sample clips of every class and run its semantic and in-frame checks.")
 @click.option("--seeds", default=5, show_default=True, type=click.IntRange(1),
@@ -83,7 +83,7 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
               help=f"Total clips, spread evenly over the selected classes (and cameras); at most {MAX_CLIPS}.")
 @click.option("--classes", multiple=True, metavar="NAMES",
               help="Coarse or fine classes by name or id, comma-separated or repeated (default: all).")
-@click.option("--set", "set_id", type=click.Choice(["1", "2"]), help="Only the fine classes of one set.")
+@click.option("--set-id", type=click.Choice(["1", "2"]), help="Only the fine classes of Set 1 or Set 2.")
 @click.option("--camera", type=click.Choice(["orbit", "front", "both"]), default="both", show_default=True)
 @click.option("--background", type=click.Choice(BACKGROUNDS), default=DEFAULT_BACKGROUND, show_default=True)
 @click.option("--backgrounds", "backgrounds_dir", type=click.Path(path_type=Path),
