@@ -162,3 +162,10 @@ def test_the_paper_studies_run_what_the_paper_reports_and_nothing_else(name, tab
     assert ours == published
     assert all(study.datasets[j.dataset].render is None or study.datasets[j.dataset].render["background"] == "realistic"
                for j in plan.benches)  # the published Syn-TA is the realistic one
+
+
+def test_slurm_without_a_cluster_is_one_line_and_writes_nothing(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", str(_study(tmp_path)), "--out", str(tmp_path / "s"), "--executor", "slurm"])
+    assert exit_info.value.code == 2 and 'Could not detect "srun"' in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

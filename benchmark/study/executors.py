@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from synta.benchmark.study.jobs import Job
+from synta.benchmark.study.spec import StudyError
 
 
 class Executor(Protocol):
@@ -65,6 +66,18 @@ class SlurmExecutor:
                  echo: Callable[[str], None] = print) -> None:
         self.folder, self.resources, self.cluster, self.echo = folder, resources, cluster, echo
 
+    def _executor(self):
+        import submitit
+
+        return submitit.AutoExecutor(folder=self.folder, cluster=self.cluster)
+
+    def check(self) -> None:
+        """Refuse at once, before anything is written, where the cluster cannot be reached (no ``srun``)."""
+        try:
+            self._executor()
+        except RuntimeError as err:  # submitit: 'Could not detect "srun", are you indeed on a slurm cluster?'
+            raise StudyError(f"--executor {self.cluster}: {err}") from None
+
     def parameters(self, kind: str, gpus: int) -> dict[str, Any]:
         """submitit parameters of one job of ``kind`` asking for ``gpus``."""
         res = self.resources.get("bench" if kind == "bench" else "render", {})
@@ -78,14 +91,12 @@ class SlurmExecutor:
         return params
 
     def run(self, jobs: Sequence[Job]) -> list[str]:
-        import submitit
-
         shapes: dict[tuple[str, int], list[Job]] = {}
         for job in jobs:
             shapes.setdefault((job.kind, job.gpus), []).append(job)
         submitted = []
         for (kind, gpus), group in shapes.items():
-            executor = submitit.AutoExecutor(folder=self.folder, cluster=None if self.cluster == "slurm" else self.cluster)
+            executor = self._executor()
             executor.update_parameters(**self.parameters(kind, gpus))
             handles = executor.map_array(run_command, [job.command() for job in group])
             self.echo(f"submitted {len(group)} {kind} job(s): {', '.join(h.job_id for h in handles[:3])}"

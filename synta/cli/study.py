@@ -64,6 +64,8 @@ def study(name: str, out: Path | None, executor: str, parallel: int, partition: 
     if dry_run:
         click.echo(describe_plan(spec, plan, runner), nl=False)
         return
+    if isinstance(runner, SlurmExecutor):
+        runner.check()
     code, markdown = run_study(spec, out, plan, runner, click.echo)
     click.echo(markdown, nl=False)
     raise SystemExit(code)
