@@ -169,3 +169,16 @@ def test_slurm_without_a_cluster_is_one_line_and_writes_nothing(tmp_path, capsys
         main(["study", str(_study(tmp_path)), "--out", str(tmp_path / "s"), "--executor", "slurm"])
     assert exit_info.value.code == 2 and 'Could not detect "srun"' in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_the_definition_does_not_depend_on_how_the_study_folder_is_spelled(tmp_path, monkeypatch):
+    from synta.benchmark.study.jobs import check_definition, record_definition
+
+    monkeypatch.chdir(tmp_path)
+    study = parse_study("s", STUDY, "s")
+    record_definition(study, Path("s"), plan_study(study, Path("s")))
+    again = plan_study(study, tmp_path / "s")
+    check_definition(study, tmp_path / "s", [*again.renders[:1], *again.benches])  # no error
+    changed = parse_study("s", STUDY.replace("epochs: 1", "epochs: 2"), "s")
+    with pytest.raises(Exception, match="was made by `synta bench"):
+        check_definition(changed, tmp_path / "s", list(plan_study(changed, tmp_path / "s").benches))

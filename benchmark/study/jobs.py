@@ -160,8 +160,9 @@ def dataset_finished(root: Path) -> bool:
 
 def _definitions(out: Path, jobs: Iterable[Job]) -> dict[str, list[str]]:
     record: dict[str, list[str]] = {}
-    for job in jobs:  # the command without the parts that may change between reruns
-        argv = [a for a in job.argv if a != "--resume"]
+    prefix = str(out) + "/"
+    for job in jobs:  # the command without what may change between reruns: --resume, where OUT is
+        argv = ["OUT/" + a.removeprefix(prefix) if a.startswith(prefix) else a for a in job.argv if a != "--resume"]
         if job.kind == "render":
             argv = argv[:argv.index("--out")]
         record[str(job.out.relative_to(out))] = argv
