@@ -135,3 +135,62 @@ def test_set_parser_and_recipe_check(items):
         assert "\n" not in str(err)
         return
     assert recipe.optim.lr > 0 and recipe.train.batch_size >= 1
+
+
+NAMES = st.sampled_from(["d", "syn_ta", "../x", "a/b", "", ".hidden", "x" * 3, 5, None, "k400_ta"])
+VALUES = st.one_of(st.sampled_from(["abc", 1, 0, -1, 2.5, True, None, [], {}, "plain", "../../etc", "/abs"]),
+                   st.text(max_size=6), st.integers(-3, 3))
+DATASET = st.one_of(VALUES, st.dictionaries(st.sampled_from(["render", "shards", "path", "kind", "bogus"]),
+                                            st.one_of(VALUES, st.dictionaries(st.sampled_from(
+                                                ["n", "camera", "resolution", "out", "classes", "bogus"]), VALUES,
+                                                max_size=3)), max_size=3))
+RUN = st.one_of(VALUES, st.dictionaries(
+    st.sampled_from(["models", "datasets", "tasks", "seeds", "bench", "options", "gpus", "name", "bogus"]),
+    st.one_of(VALUES, st.lists(st.one_of(NAMES, VALUES, st.sampled_from(["c2d_r50_tiny", "x3d", "nope", "coarse"])),
+                               max_size=3),
+              st.dictionaries(st.sampled_from(["train", "optim", "epochs", "out", "seed"]), VALUES, max_size=2)),
+    max_size=5))
+STUDY = st.dictionaries(st.sampled_from(["datasets", "runs", "resources", "report", "bogus"]),
+                        st.one_of(VALUES, st.dictionaries(NAMES.filter(lambda n: isinstance(n, str)), DATASET,
+                                                          max_size=2),
+                                  st.lists(RUN, max_size=2)), max_size=4)
+# Nearly valid studies, so examples reach the option parsers, the recipe check and the folder layout.
+MODELS = st.lists(st.one_of(st.sampled_from(["c2d_r50_tiny", "x3d", "x3d_m_tiny", "nope"]), VALUES), min_size=1,
+                  max_size=2)
+GOOD_DATASET = st.one_of(
+    st.fixed_dictionaries({"render": st.dictionaries(st.sampled_from(["n", "camera", "resolution", "seed", "classes",
+                                                                      "no_denoise", "bogus"]), VALUES, max_size=2)},
+                          optional={"shards": st.sampled_from([1, 2, 0, "x"])}),
+    st.fixed_dictionaries({"path": st.sampled_from(["/abs/k400.csv", "rel", "../up"])},
+                          optional={"kind": st.sampled_from(["k400_ta", "ssv2-ta", "synta", "hmdb"])}))
+GOOD_RUN = st.fixed_dictionaries(
+    {"models": MODELS, "datasets": st.sampled_from([["d"], ["d", "d"], ["e"]])},
+    optional={"tasks": st.sampled_from([["coarse"], ["fine"], ["coarse", "fine"], [["x"]], ["bogus"]]),
+              "seeds": st.lists(st.one_of(st.integers(-2, 3), VALUES), max_size=2),
+              "bench": st.dictionaries(st.sampled_from(["train", "optim", "bogus"]),
+                                       st.dictionaries(st.sampled_from(["epochs", "lr", "x"]), VALUES, max_size=1),
+                                       max_size=1),
+              "options": st.dictionaries(st.sampled_from(["epochs", "device", "workers", "pretrained", "out", "bogus"]),
+                                         VALUES, max_size=2),
+              "gpus": VALUES, "name": NAMES})
+
+
+@FUZZ
+@given(study=st.one_of(STUDY, st.builds(lambda d, r: {"datasets": {"d": d}, "runs": [r]}, DATASET, RUN),
+                       st.builds(lambda d, r: {"datasets": {"d": d}, "runs": [r]}, GOOD_DATASET, GOOD_RUN)))
+def test_study_parser_and_plan(box, study):
+    """A study file is one error line, or a plan whose every folder stays inside the study folder."""
+    import yaml
+
+    from synta.benchmark.study.jobs import plan_study
+    from synta.benchmark.study.spec import StudyError, parse_study
+    from synta.cli.study import _validator
+
+    out = box / "study"
+    try:
+        plan = plan_study(parse_study("f", yaml.safe_dump(study), "f.yaml"), out, _validator("f"))
+    except StudyError as err:
+        assert "\n" not in str(err)
+        return
+    for job in [*plan.renders, *plan.merges, *plan.benches]:
+        assert job.out.resolve().is_relative_to(out.resolve())

@@ -160,7 +160,7 @@ def _run_group(i: int, raw: Any, datasets: dict[str, DatasetDef], where: str) ->
     missing = [d for d in names if d not in datasets]
     _need(not missing, where, f"{key}.datasets: {', '.join(missing)} not defined under datasets")
     tasks = raw.get("tasks", ["coarse"])
-    _need(isinstance(tasks, list) and tasks and set(tasks) <= set(TASKS), where,
+    _need(isinstance(tasks, list) and tasks and all(isinstance(t, str) and t in TASKS for t in tasks), where,
           f"{key}.tasks must be a list of {', '.join(TASKS)}")
     seeds = raw.get("seeds", [0])
     _need(isinstance(seeds, list) and seeds and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds),

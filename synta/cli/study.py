@@ -44,7 +44,7 @@ def study(name: str, out: Path | None, executor: str, parallel: int, partition: 
     """Run a study: render its datasets, train its runs, report them. Rerun the command to resume.
 
     NAME is a shipped study (`mini`: the paper's coarse transfer experiment in miniature, under 30 minutes
-    on a 2-core CPU; `paper_table3`, `paper_disentangle`: the paper's tables) or a study YAML file.
+    on a 2-core CPU; `paper_transfer`, `paper_disentangle`: the paper's published tables) or a study YAML file.
     """
     from synta.benchmark.study.executors import LocalExecutor, SlurmExecutor
     from synta.benchmark.study.jobs import plan_study
