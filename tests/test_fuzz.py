@@ -1,7 +1,8 @@
 """Property tests of the input readers: any bytes either parse or raise the reader's documented error.
 
 Targets: the split-list reader, the label-CSV reader, the manifest reader (a rendered tree's CSV and a
-prepared CSV with its class index) and the ``--set`` parser with the recipe check behind it. Each example
+prepared CSV with its class index), the ``--set`` parser with the recipe check behind it, and the study
+parser with its planner (``synta study``'s option and recipe checks). Each example
 must finish within the deadline (no hangs) and raise nothing but the documented type. CI runs
 ``SYNTA_FUZZ_EXAMPLES`` (default 200) examples per target; run longer by hand with e.g.
 ``SYNTA_FUZZ_EXAMPLES=20000 pytest tests/test_fuzz.py``.
