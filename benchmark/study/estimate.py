@@ -35,6 +35,7 @@ class Estimate:
     seconds: float | None
     basis: str
     hardware: str = ""  # the key in assets/throughput.yaml of a run's figure
+    devices: int = 1  # GPUs a run holds for ``seconds`` (device-hours = seconds × devices)
 
 
 def throughput_figures() -> dict[str, Any]:
@@ -109,8 +110,9 @@ def bench_estimate(group: RunGroup, model: str, data: DatasetDef, root: Path, fi
     direction = str(group.options.get("set_direction", "both"))
     sets = (1, 2) if direction == "both" else (int(direction),)
     clips = sum(epochs * (train[s] + val / 3) for s in sets) * len(group.tasks)
-    devices = max(1, group.gpus) if hardware != "cpu2" else 1
-    return Estimate(clips / (rate * devices), f"{rate:g} clips/s on {hardware} × {devices}, {epochs} epochs", hardware)
+    devices = max(1, group.gpus) if hardware != "cpu2" else 1  # a CPU figure is for the whole machine
+    return Estimate(clips / (rate * devices), f"{rate:g} clips/s on {hardware} × {devices}, {epochs} epochs",
+                    hardware, devices)
 
 
 def estimate_jobs(study: Study, jobs: list[Job], roots: dict[str, Path],

@@ -37,8 +37,8 @@ def describe_plan(study: Study, plan: StudyPlan, executor: Executor) -> str:
         lines.append(f"      synta {shlex.join(job.argv)}")
         if job.kind == "render" and est.seconds is not None:
             render_s += est.seconds
-        elif job.kind == "bench" and est.seconds is not None:  # device-hours: a 4-GPU run costs 4 per hour
-            train_s[est.hardware] = train_s.get(est.hardware, 0.0) + est.seconds * (job.gpus if est.hardware != "cpu2" else 1)
+        elif job.kind == "bench" and est.seconds is not None:
+            train_s[est.hardware] = train_s.get(est.hardware, 0.0) + est.seconds * est.devices
         elif job.kind == "bench":
             unknown.setdefault(est.basis, set()).add(job.model)
     hardware = throughput_figures()["hardware"]
