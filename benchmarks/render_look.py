@@ -30,7 +30,7 @@ from PIL import Image
 
 from synta.generator import sample_clip
 from synta.generator.render.backgrounds import background_lists, image_window
-from synta.generator.render.look import image_luma, luma, measure_clip, srgb
+from synta.generator.render.look import luma, measure_clip, shown_luma, srgb
 from synta.generator.render.options import RenderOptions
 from synta.generator.render.plan import ClipJob
 from synta.generator.render.run import parse_resolution
@@ -63,13 +63,13 @@ def _frames(path: Path) -> np.ndarray:
 
 
 def _reference_luma(spec, lists: dict[str, list[str]], cache: dict) -> float:
-    """Display luma the backdrop/ground should show: the plain colour's, or the mean of the image part
-    laid on the surface."""
+    """Display luma the backdrop/ground should show: the plain colour's, or the image part laid on the
+    surface as the frame shows it (filtered in linear light at the clip's resolution)."""
     bg = spec.background
     if bg.kind == "plain":
         return float(luma(srgb(bg.color)))
     path = lists[bg.image_list][bg.image % len(lists[bg.image_list])]
-    key = (path, bg.surface)
+    key = (path, bg.surface, spec.resolution)
     if key not in cache:
         with Image.open(path) as im:
             px = np.asarray(im.convert("RGB"), dtype=float) / 255.0
@@ -77,7 +77,7 @@ def _reference_luma(spec, lists: dict[str, list[str]], cache: dict) -> float:
         h, w = px.shape[:2]
         # UV v runs bottom-up, image rows top-down
         crop = px[int(round((1 - v1) * h)):int(round((1 - v0) * h)), int(round(u0 * w)):int(round(u1 * w))]
-        cache[key] = image_luma(crop)
+        cache[key] = shown_luma(crop, spec.resolution)
     return cache[key]
 
 

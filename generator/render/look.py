@@ -30,6 +30,12 @@ def srgb(linear: np.ndarray) -> np.ndarray:
     return np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
 
 
+def linear(encoded: np.ndarray) -> np.ndarray:
+    """Linear values of sRGB-encoded ones in [0, 1] (the inverse of :func:`srgb`)."""
+    c = np.clip(np.asarray(encoded, dtype=float), 0.0, 1.0)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
 def luma(rgb: np.ndarray) -> np.ndarray:
     """Display luma of sRGB-encoded colours ``(..., 3)`` in [0, 1]."""
     return np.asarray(rgb, dtype=float) @ LUMA
@@ -140,6 +146,13 @@ def measure_clip(spec: ClipSpec, video: np.ndarray, reference_luma: float, frame
     return look
 
 
-def image_luma(pixels: np.ndarray) -> float:
-    """Mean display luma of an sRGB image ``(H, W, 3)`` in [0, 1]."""
-    return float(luma(pixels).mean())
+def shown_luma(pixels: np.ndarray, size: tuple[int, int]) -> float:
+    """Mean display luma of an sRGB image ``(H, W, 3)`` in [0, 1] as a renderer shows it ``size`` = (w, h)
+    pixels large: each output pixel averages its footprint in linear light (texture filtering), then is
+    encoded. On a sparse bright pattern (a star field) this is well above the mean of the encoded values;
+    on smooth images the two agree."""
+    h, w = pixels.shape[:2]
+    k = max(1, int(min(h / size[1], w / size[0])))  # image pixels per output pixel along each side
+    lin = linear(pixels[: h - h % k, : w - w % k])
+    blocks = lin.reshape(lin.shape[0] // k, k, lin.shape[1] // k, k, 3).mean(axis=(1, 3))
+    return float(luma(srgb(blocks)).mean())
