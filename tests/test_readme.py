@@ -159,3 +159,21 @@ def test_readme_synta_commands_parse(line: int, command: str) -> None:
         assert "does not exist" in err.format_message() or "no such file" in err.format_message(), (line, err)
     except click.ClickException as err:
         pytest.fail(f"README.md line {line}: synta {command}: {err.format_message()}")
+
+
+STUDY_BLOCKS = [(line, body) for line, body in readme_blocks("yaml") if "runs:" in body and "datasets:" in body]
+
+
+@pytest.mark.parametrize("line, body", STUDY_BLOCKS, ids=[f"line{line}" for line, _ in STUDY_BLOCKS])
+def test_readme_study_examples_plan(line: int, body: str, tmp_path: Path) -> None:
+    """Every study YAML in the README parses and plans, each job checked by the real CLI parsers."""
+    from synta.benchmark.study.jobs import plan_study
+    from synta.benchmark.study.spec import parse_study
+    from synta.cli.study import _validator
+
+    plan = plan_study(parse_study("readme", body, f"README.md:{line}"), tmp_path, _validator("readme"))
+    assert plan.benches, line
+
+
+def test_the_readme_has_a_study_example():
+    assert STUDY_BLOCKS
