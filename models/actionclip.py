@@ -22,10 +22,9 @@ from torch import nn
 
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
+from synta.models.clip_video import CLIPVideoModel, clip_configs, register_clip_video
 from synta.models.clip_vision import ResidualAttentionBlock, Transformer, VisionTransformer, encode_frames
 from synta.models.prompts import ACTIONCLIP_TEMPLATES, PromptEnsemble
-from synta.models.registry import Variant, register_family
 
 
 class TemporalFusion(nn.Module):
@@ -68,9 +67,6 @@ class ActionCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-register_family("clip_text", "actionclip_b16", clip_family(ActionCLIP), [
-    Variant("actionclip_b16", description='ActionCLIP ViT-B/16 with the 6-layer "Transf" temporal fusion.',
-            pretrained=PRETRAINED, aliases=("actionclip",)),
-    Variant("actionclip_b16_tiny", tiny=True,
-            description="ActionCLIP with the tiny CLIP towers and a 1-layer fusion (tests and smoke runs)."),
-], uses_text=True)
+register_clip_video(ActionCLIP, "actionclip_b16", "actionclip",
+                    'ActionCLIP ViT-B/16 with the 6-layer "Transf" temporal fusion.', "ActionCLIP",
+                    "ActionCLIP with the tiny CLIP towers and a 1-layer fusion (tests and smoke runs).")

@@ -237,3 +237,16 @@ def clip_family(cls: type[CLIPVideoModel]) -> Callable[..., CLIPVideoModel]:
             model.load_clip(openai_state_dict())
         return model
     return make
+
+
+def register_clip_video(cls: type[CLIPVideoModel], name: str, alias: str, description: str, short: str,
+                        tiny_description: str = "", **paper: float) -> None:
+    """Register CLIP video model ``name`` (OpenAI CLIP ViT-B/16 weights; ``alias`` too) and its
+    ``name_tiny`` test variant, built by :func:`clip_family`; ``paper`` sets paper_params/paper_trainable."""
+    from synta.models.registry import Variant, register_family
+
+    register_family("clip_text", name, clip_family(cls), [
+        Variant(name, description=description, pretrained=PRETRAINED, aliases=(alias,), **paper),
+        Variant(f"{name}_tiny", tiny=True,
+                description=tiny_description or f"{short} with the tiny CLIP towers (tests and smoke runs)."),
+    ], uses_text=True)

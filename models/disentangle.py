@@ -62,10 +62,9 @@ from torch import nn
 from synta.models.label_space import LabelSpace
 from synta.models.base import Criterion, ModelOutput
 from synta.models.clip_text import tokenize
-from synta.models.clip_video import PRETRAINED, clip_family, video_text_kl
+from synta.models.clip_video import register_clip_video, video_text_kl
 from synta.models.clip_vision import encode_frames
 from synta.models.ezclip import EZCLIP, motion_loss
-from synta.models.registry import Variant, register_family
 
 #: Added to the fine probabilities summed per coarse class before the log (a class without fine children).
 FUSION_EPS = 1e-6
@@ -223,10 +222,6 @@ class Disentangle(EZCLIP):
                 **output.losses}
 
 
-register_family("clip_text", "disentangle_b16", clip_family(Disentangle), [
-    Variant("disentangle_b16", description="EZ-CLIP ViT-B/16 with decorrelated coarse and fine branches whose "
-                                           "predictions are fused (Table 5).",
-            pretrained=PRETRAINED, aliases=("disentangle",)),
-    Variant("disentangle_b16_tiny", tiny=True,
-            description="The coarse/fine disentangling model with the tiny CLIP towers (tests and smoke runs)."),
-], uses_text=True)
+register_clip_video(Disentangle, "disentangle_b16", "disentangle",
+                    "EZ-CLIP ViT-B/16 with decorrelated coarse and fine branches whose predictions are fused "
+                    "(Table 5).", "The coarse/fine disentangling model")

@@ -27,10 +27,9 @@ from torch import nn
 
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
+from synta.models.clip_video import CLIPVideoModel, clip_configs, register_clip_video
 from synta.models.clip_vision import ResidualAttentionBlock, VisionTransformer, encode_frames
 from synta.models.prompts import ACTIONCLIP_TEMPLATES, PromptEnsemble
-from synta.models.registry import Variant, register_family
 
 
 class Adapter(nn.Module):
@@ -124,9 +123,5 @@ class EZCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), losses, features)
 
 
-register_family("clip_text", "ezclip_b16", clip_family(EZCLIP), [
-    Variant("ezclip_b16",
-            description="EZ-CLIP ViT-B/16: frozen CLIP, deep temporal visual prompts, adapters and the motion loss.",
-            pretrained=PRETRAINED, aliases=("ezclip",), paper_trainable=5.2),
-    Variant("ezclip_b16_tiny", tiny=True, description="EZ-CLIP with the tiny CLIP towers (tests and smoke runs)."),
-], uses_text=True)
+register_clip_video(EZCLIP, "ezclip_b16", "ezclip", "EZ-CLIP ViT-B/16: frozen CLIP, deep temporal visual "
+                    "prompts, adapters and the motion loss.", "EZ-CLIP", paper_trainable=5.2)

@@ -32,10 +32,9 @@ from torch import nn
 from synta.models.label_space import LabelSpace
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
+from synta.models.clip_video import CLIPVideoModel, clip_configs, register_clip_video
 from synta.models.clip_vision import ResidualAttentionBlock, VisionTransformer, encode_frames
 from synta.models.prompts import FROSTER_TEMPLATES, PromptEnsemble
-from synta.models.registry import Variant, register_family
 
 
 class NeighbourFrameBlock(ResidualAttentionBlock):
@@ -145,8 +144,5 @@ class FROSTER(CLIPVideoModel):
         return output
 
 
-register_family("clip_text", "froster_b16", clip_family(FROSTER), [
-    Variant("froster_b16", description="FROSTER ViT-B/16: fine-tuned video CLIP with residual feature distillation "
-            "from frozen CLIP.", pretrained=PRETRAINED, aliases=("froster",)),
-    Variant("froster_b16_tiny", tiny=True, description="FROSTER with the tiny CLIP towers (tests and smoke runs)."),
-], uses_text=True)
+register_clip_video(FROSTER, "froster_b16", "froster", "FROSTER ViT-B/16: fine-tuned video CLIP with residual "
+                    "feature distillation from frozen CLIP.", "FROSTER")

@@ -16,10 +16,9 @@ import torch
 
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
+from synta.models.clip_video import CLIPVideoModel, clip_configs, register_clip_video
 from synta.models.clip_vision import VisionTransformer, encode_frames
 from synta.models.prompts import VIFICLIP_TEMPLATES, PromptEnsemble
-from synta.models.registry import Variant, register_family
 
 
 class ViFiCLIP(CLIPVideoModel):
@@ -37,9 +36,5 @@ class ViFiCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-register_family("clip_text", "vificlip_b16", clip_family(ViFiCLIP), [
-    Variant("vificlip_b16",
-            description="ViFi-CLIP ViT-B/16: CLIP fine-tuned end to end, frame embeddings averaged over time.",
-            pretrained=PRETRAINED, aliases=("vificlip",), paper_params=149.62),
-    Variant("vificlip_b16_tiny", tiny=True, description="ViFi-CLIP with the tiny CLIP towers (tests and smoke runs)."),
-], uses_text=True)
+register_clip_video(ViFiCLIP, "vificlip_b16", "vificlip", "ViFi-CLIP ViT-B/16: CLIP fine-tuned end to end, "
+                    "frame embeddings averaged over time.", "ViFi-CLIP", paper_params=149.62)

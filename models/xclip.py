@@ -28,10 +28,9 @@ from torch import nn
 from synta.models.label_space import LabelSpace
 from synta.models.base import ModelOutput
 from synta.models.clip_text import TextTransformer
-from synta.models.clip_video import PRETRAINED, CLIPVideoModel, clip_family, clip_configs
+from synta.models.clip_video import CLIPVideoModel, clip_configs, register_clip_video
 from synta.models.clip_vision import QuickGELU, ResidualAttentionBlock, Transformer, VisionTransformer
 from synta.models.prompts import CLASS_TEXT, PromptEnsemble
-from synta.models.registry import Variant, register_family
 
 
 class CrossFrameBlock(ResidualAttentionBlock):
@@ -168,8 +167,5 @@ class XCLIP(CLIPVideoModel):
         return ModelOutput(self.similarity(features, text), features=features)
 
 
-register_family("clip_text", "xclip_b16", clip_family(XCLIP), [
-    Variant("xclip_b16", description="X-CLIP ViT-B/16: cross-frame communication, MIT and video-specific prompts.",
-            pretrained=PRETRAINED, aliases=("xclip",), paper_params=195.0),
-    Variant("xclip_b16_tiny", tiny=True, description="X-CLIP with the tiny CLIP towers (tests and smoke runs)."),
-], uses_text=True)
+register_clip_video(XCLIP, "xclip_b16", "xclip", "X-CLIP ViT-B/16: cross-frame communication, MIT and "
+                    "video-specific prompts.", "X-CLIP", paper_params=195.0)
