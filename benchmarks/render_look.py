@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from synta.generator import sample_clip
-from synta.generator.render.backgrounds import background_lists, image_window
+from synta.generator.render.backgrounds import background_lists, cover_window, image_window
 from synta.generator.render.look import luma, measure_clip, shown_luma, srgb
 from synta.generator.render.options import RenderOptions
 from synta.generator.render.plan import ClipJob
@@ -64,7 +64,7 @@ def _frames(path: Path) -> np.ndarray:
 
 def _reference_luma(spec, lists: dict[str, list[str]], cache: dict) -> float:
     """Display luma the backdrop/ground should show: the plain colour's, or the image part laid on the
-    surface as the frame shows it (filtered in linear light at the clip's resolution)."""
+    surface (on a backdrop, the crop the frame shows), filtered in linear light at the clip's resolution."""
     bg = spec.background
     if bg.kind == "plain":
         return float(luma(srgb(bg.color)))
@@ -73,8 +73,11 @@ def _reference_luma(spec, lists: dict[str, list[str]], cache: dict) -> float:
     if key not in cache:
         with Image.open(path) as im:
             px = np.asarray(im.convert("RGB"), dtype=float) / 255.0
-        (u0, v0), (u1, v1) = image_window(bg.surface, Path(path).stem)
         h, w = px.shape[:2]
+        window = image_window(bg.surface, Path(path).stem)
+        if bg.surface == "backdrop":  # the front camera's view covers the backdrop: the centred crop shows
+            window = cover_window(window, w / h, spec.resolution[0] / spec.resolution[1])
+        (u0, v0), (u1, v1) = window
         # UV v runs bottom-up, image rows top-down
         crop = px[int(round((1 - v1) * h)):int(round((1 - v0) * h)), int(round(u0 * w)):int(round(u1 * w))]
         cache[key] = shown_luma(crop, spec.resolution)

@@ -146,6 +146,36 @@ def test_realistic_background_is_a_counterfactual(tmp_path):
     assert np.abs(fa - fb).mean() > 10
 
 
+@pytest.mark.parametrize("camera", ["orbit", "front"])
+def test_scene_images_show_at_their_own_brightness(tmp_path, camera):
+    """A black scene image stays black (Workbench's specular light used to lay a grey veil of about 50/255
+    on it) and a mid-grey one shows at its own value, on the orbit ground and on the front backdrop."""
+    shown = {}
+    for name, value in (("black", 0), ("grey", 128)):
+        images = tmp_path / name
+        images.mkdir()
+        _png(images / "a.png", (value,) * 3)
+        _png(images / "b.png", (value,) * 3)
+        out = tmp_path / f"{name}_out"
+        r = synta("render", "--n", "1", "--classes", "expanding1", "--camera", camera, "--resolution", "64",
+                  "--workers", "1", "--background", "realistic", "--backgrounds", str(images), "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        shown[name] = float(np.median(frames(next(out.glob("expanding/*.mp4")))))  # objects are a small part
+    assert shown["black"] <= 8
+    assert abs(shown["grey"] / 128 - 1) <= (0.1 if camera == "front" else 0.2), shown
+
+
+def test_cover_window_keeps_the_picture_undistorted():
+    from synta.generator.render.backgrounds import cover_window
+
+    def flat(window):
+        return [x for corner in window for x in corner]
+    # a square image on a 16:9 backdrop: full width, the middle 9/16 of the height
+    assert flat(cover_window(((0, 0), (1, 1)), 1.0, 16 / 9)) == pytest.approx([0, 0.21875, 1, 0.78125])
+    # the lower half of a square image (proportions 2:1) on a 3:2 ground: full height, 3/4 of the width
+    assert flat(cover_window(((0, 0), (1, 0.5)), 1.0, 1.5)) == pytest.approx([0.125, 0, 0.875, 0.5])
+
+
 @pytest.mark.parametrize("args,needle", [
     (["--n", "0"], "0 is not in the range"),
     (["--n", "-2"], "-2 is not in the range"),

@@ -77,3 +77,18 @@ def image_window(surface: str, name: str) -> tuple[tuple[float, float], tuple[fl
     if surface == "ground":
         return (0.0, 0.0), (1.0, GROUND_SHARE.get(name, DEFAULT_GROUND_SHARE))
     return (0.0, 0.0), (1.0, 1.0)
+
+
+def cover_window(window: tuple[tuple[float, float], tuple[float, float]], image_aspect: float,
+                 rect_aspect: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The centred part of ``window`` (UV corners, as ``image_window``) that covers a rectangle of width /
+    height ``rect_aspect`` without distorting the picture (``image_aspect``: the whole image's width /
+    height): the window's proportions are ``a = (u1 - u0) / (v1 - v0) * image_aspect``; a wider rectangle
+    keeps the full width and ``a / rect_aspect`` of the height, a narrower one the full height and
+    ``rect_aspect / a`` of the width."""
+    (u0, v0), (u1, v1) = window
+    a = (u1 - u0) / (v1 - v0) * image_aspect
+    sx, sy = (1.0, a / rect_aspect) if rect_aspect >= a else (rect_aspect / a, 1.0)
+    du, dv = (u1 - u0) * (1 - sx) / 2, (v1 - v0) * (1 - sy) / 2
+    return (u0 + du, v0 + dv), (u1 - du, v1 - dv)
+

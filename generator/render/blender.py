@@ -15,7 +15,7 @@ import numpy as np
 
 from synta.generator.annotations import euler_xyz
 from synta.generator.clip_spec import ClipSpec, LightSpec, ObjectTrack
-from synta.generator.render.backgrounds import image_window
+from synta.generator.render.backgrounds import cover_window, image_window
 from synta.generator.render.options import RenderOptions
 from synta.generator.shapes import get_shape
 
@@ -26,13 +26,16 @@ LINEAR, CONSTANT = 1, 0  # Keyframe.interpolation enum values
 MATERIALS = {"glossy": {"metallic": 0.6, "roughness": 0.25}, "metallic": {"metallic": 0.9, "roughness": 0.6}}
 WORLD_LIGHT = 0.35  # world (sky) light strength in Cycles/EEVEE
 SMOOTH_ANGLE = np.radians(35.0)  # edges sharper than this stay sharp (cube, pyramid); curved faces shade smooth
-# Workbench's own lighting: a studio light of ambient plus (diffuse, specular, direction) lights, in view
-# space (x right, y up, z towards the viewer). Blender's "Default" one shows a surface at ~0.6 of its colour's
-# display luma; this one shows a surface facing the camera (the backdrop, the ground) at about its own colour
-# and objects at ~0.95, while a key from the upper left and a weak fill from the right still shade them.
+# Workbench's own lighting: a studio light of ambient plus (diffuse, specular, direction, smooth) lights, in
+# view space (x right, y up, z towards the viewer). Blender's "Default" one shows a surface at ~0.6 of its
+# colour's display luma; this one shows objects at ~0.95 of theirs, shaded by a key from the upper left and
+# a weak fill from the right. Backgrounds are drawn metallic (see _add_background), lit by specular light
+# only: the third light, soft and diffuse-free, brings them to about their own colour (the backdrop facing
+# the camera and the ground seen from above alike) and adds only a faint sheen to objects.
 STUDIO_LIGHT = "synta_workbench.sl"
 STUDIO_AMBIENT = 0.4
-STUDIO_LIGHTS = ((0.7, 0.4, (-0.45, 0.45, 0.77)), (0.25, 0.0, (0.55, -0.2, 0.8)))
+STUDIO_LIGHTS = ((0.7, 0.4, (-0.45, 0.45, 0.77), 0.0), (0.25, 0.0, (0.55, -0.2, 0.8), 0.0),
+                 (0.0, 1.1, (0.0, 0.7, 0.7), 1.0))
 
 
 def render_clip(spec: ClipSpec, out_path: Path, options: RenderOptions) -> None:
@@ -111,10 +114,10 @@ def _studio_light() -> str:
         for slot, light in zip_longest(prefs.system.solid_lights, STUDIO_LIGHTS):
             slot.use = light is not None
             if light is not None:
-                diffuse, specular, direction = light
+                diffuse, specular, direction, smooth = light
                 slot.diffuse_color, slot.specular_color = (diffuse,) * 3, (specular,) * 3
                 slot.direction = tuple(np.asarray(direction) / np.linalg.norm(direction))
-                slot.smooth = 0.0
+                slot.smooth = smooth
         with tempfile.TemporaryDirectory() as tmp:
             prefs.studio_lights.new(str(Path(tmp) / STUDIO_LIGHT))
     return STUDIO_LIGHT
@@ -186,16 +189,15 @@ def _add_background(scene, spec: ClipSpec, options: RenderOptions, cam) -> None:
     mesh.from_pydata([tuple(c) for c in corners], [], [(0, 1, 2, 3)])
     uv = mesh.uv_layers.new(name="UVMap")
     size = hi - lo
-    (u0, v0), (u1, v1) = (0.0, 0.0), (1.0, 1.0)
+    window, image_aspect = ((0.0, 0.0), (1.0, 1.0)), 1.0
     img = None
     if bg.kind == "realistic":
         img = bpy.data.images.load(options.image(bg.image_list, bg.image), check_existing=True)
-        (u0, v0), (u1, v1) = image_window(bg.surface, Path(img.filepath).stem)
-    # cover-crop the image's window onto the rectangle, keeping the picture's proportions
-    aspect = (u1 - u0) / (v1 - v0) * (img.size[0] / img.size[1] if img is not None and img.size[1] else 1.0)
-    sx, sy = (1.0, aspect * size[1] / size[0]) if size[0] / size[1] >= aspect else (size[0] / size[1] / aspect, 1.0)
+        window = image_window(bg.surface, Path(img.filepath).stem)
+        image_aspect = img.size[0] / img.size[1] if img.size[1] else 1.0
+    (u0, v0), (u1, v1) = cover_window(window, image_aspect, size[0] / size[1])
     for loop, (a, b) in zip(uv.data, ((0, 0), (1, 0), (1, 1), (0, 1))):
-        loop.uv = (u0 + (u1 - u0) * (0.5 + (a - 0.5) * sx), v0 + (v1 - v0) * (0.5 + (b - 0.5) * sy))
+        loop.uv = (u0 + (u1 - u0) * a, v0 + (v1 - v0) * b)
     obj = bpy.data.objects.new("background", mesh)
     scene.collection.objects.link(obj)
     mat = bpy.data.materials.new("background")
@@ -203,7 +205,10 @@ def _add_background(scene, spec: ClipSpec, options: RenderOptions, cam) -> None:
     nodes = mat.node_tree.nodes
     bsdf = nodes.get("Principled BSDF")
     bsdf.inputs["Roughness"].default_value = 1.0
-    mat.roughness, mat.metallic = 1.0, 0.0
+    # Workbench adds specular light x F0 (0.05 for a dielectric) to every surface: a grey veil over dark
+    # scene images. A metallic surface's F0 is its own colour and it has no diffuse term, so at roughness 1
+    # it shows colour x (ambient + the lights' specular): the image's own brightness, black stays black
+    mat.roughness, mat.metallic = 1.0, 1.0
     if img is not None:
         tex = nodes.new("ShaderNodeTexImage")
         tex.image = img

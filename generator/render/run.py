@@ -30,7 +30,9 @@ from synta.progress import Progress
 # 3: Workbench lit by synta's own studio light (objects, ground and backdrop at about their colour); no
 #    sun shadows with the front rig (its backdrop is no ground); the orbit ground shows only the part of a
 #    scene image below its horizon.
-DEFINITION_VERSION = 3
+# 4: Workbench draws backdrops and grounds metallic, lit by a soft specular-only third light: no grey veil
+#    over dark scene images (black stays black), backgrounds at about their image's brightness.
+DEFINITION_VERSION = 4
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
 # Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
 # (benchmarks/render_throughput.py); only used for the --dry-run estimate.
