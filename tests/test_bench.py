@@ -23,7 +23,7 @@ SYNTA = Path(sys.executable).with_name("synta")
 
 
 def bench(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["bench", "--model", MODEL, "--workers", "0", *args])
+    result = CliRunner().invoke(cli, ["bench", "--model", MODEL, "--loader-workers", "0", *args])
     return result.exit_code, result.output
 
 
@@ -96,7 +96,7 @@ def test_stopped_then_resumed_run_ends_with_the_same_weights(tiny_synta, two_epo
 def test_killed_run_resumes_to_the_same_weights(tiny_synta, tmp_path):
     def run(out: Path, *extra: str) -> subprocess.Popen:
         return subprocess.Popen([str(SYNTA), "bench", "--model", MODEL, "--data-root", str(tiny_synta),
-                                 "--output", str(out), "--epochs", "4", "--set-direction", "1", "--workers", "2",
+                                 "--output", str(out), "--epochs", "4", "--set-direction", "1", "--loader-workers", "2",
                                  *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     reference = tmp_path / "reference"
@@ -118,7 +118,7 @@ def test_killed_run_resumes_to_the_same_weights(tiny_synta, tmp_path):
 def test_ddp_over_gloo_gives_the_same_metrics_as_one_process(tiny_synta, two_epoch_run, tmp_path):
     def evaluate(out: Path, launcher: list[str]) -> dict:
         res = subprocess.run([*launcher, "bench", "--model", MODEL, "--data-root", str(tiny_synta),
-                              "--output", str(out), "--eval-from", str(two_epoch_run), "--workers", "0",
+                              "--output", str(out), "--eval-from", str(two_epoch_run), "--loader-workers", "0",
                               "--set", "train.eval_batch_size=1"], capture_output=True, text=True, timeout=600)
         assert res.returncode == 0, res.stderr[-2000:]
         return json.loads((out / "results.json").read_text())["tasks"]
@@ -134,6 +134,7 @@ def test_ddp_over_gloo_gives_the_same_metrics_as_one_process(tiny_synta, two_epo
 
 def test_ddp_training_runs_two_processes(tiny_synta, tmp_path):
     out = tmp_path / "ddp"
+    # the old spelling --workers still means loader workers in bench
     res = subprocess.run([str(Path(sys.executable).with_name("torchrun")), "--nproc-per-node", "2",
                           "--master-port", "29532", "-m", "synta", "bench", "--model", MODEL, "--data-root",
                           str(tiny_synta), "--output", str(out), "--epochs", "1", "--batch-size", "1",
@@ -175,7 +176,7 @@ def test_existing_run_needs_resume(tiny_synta, two_epoch_run):
 def one_line_error(capsys, *args: str) -> tuple[int, str]:
     """Exit code and the single stderr line of ``synta bench`` run through the real entry point."""
     with pytest.raises(SystemExit) as exit_info:
-        main(["bench", "--model", MODEL, "--workers", "0", *args])
+        main(["bench", "--model", MODEL, "--loader-workers", "0", *args])
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("synta: error:") and "Traceback" not in err, err
@@ -217,7 +218,7 @@ def test_a_failed_start_leaves_a_folder_the_corrected_rerun_can_use(tiny_synta, 
     assert code == 0, output
     assert json.loads((out / "results.json").read_text())["tasks"] == json.loads(first)["tasks"]
     replay = tmp_path / "replay"  # the run's own config.yaml replays it: model, data, seed, whole recipe
-    result = CliRunner().invoke(cli, ["bench", "--config", str(out / "config.yaml"), "--workers", "0", "--out",
+    result = CliRunner().invoke(cli, ["bench", "--config", str(out / "config.yaml"), "--loader-workers", "0", "--out",
                                       str(replay)])
     assert result.exit_code == 0, result.output
     assert json.loads((replay / "results.json").read_text())["tasks"] == json.loads(first)["tasks"]

@@ -45,7 +45,7 @@ def ablation(tmp_path_factory) -> Path:
 def test_bench_runs_every_variant_and_report_tabulates_the_factor(ablation, tmp_path, mode):
     out = tmp_path / "runs"
     run("bench", "--model", "c2d_r50_tiny", "--ablation", str(ablation), "--ablation-mode", mode, "--epochs", "1",
-        "--workers", "0", "--output", str(out))
+        "--loader-workers", "0", "--output", str(out))
     index = json.loads((out / "ablation_runs.json").read_text())
     assert index["mode"] == mode and set(index["runs"]) == {"background-plain", "background-realistic"}
     results = {name: json.loads((out / name / "results.json").read_text()) for name in index["runs"]}

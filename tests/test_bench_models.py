@@ -18,7 +18,7 @@ TINY = list_models(tiny=True)
 def test_tiny_model_benches_both_directions(info, tiny_synta, tmp_path):
     task = "both" if info.uses_text else "coarse"
     result = CliRunner().invoke(cli, ["bench", "--model", info.name, "--data-root", str(tiny_synta), "--task", task,
-                                      "--epochs", "1", "--workers", "0", "--output", str(tmp_path / "run")])
+                                      "--epochs", "1", "--loader-workers", "0", "--output", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     for name, entry in results["tasks"].items():

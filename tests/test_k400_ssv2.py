@@ -89,7 +89,7 @@ def test_bench_trains_and_scores_both_directions(clean_manifest, spelling, tmp_p
     dataset, clean = clean_manifest
     name = dataset if spelling == "canonical" else dataset.replace("_", "-")
     code, output = synta("bench", "--model", MODEL, "--dataset", name, "--data-root", clean,
-                         "--output", tmp_path / "run", "--epochs", "1", "--batch-size", "2", "--workers", "0")
+                         "--output", tmp_path / "run", "--epochs", "1", "--batch-size", "2", "--loader-workers", "0")
     assert code == 0, output
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["dataset"] == dataset  # one spelling in the run folder, whatever the user typed

@@ -345,7 +345,7 @@ def test_feature_loader_extracts_a_missing_cache_once(dataset, extractor_weights
 
 def test_features_extract_cli(dataset, extractor_weights, tmp_path):
     args = ["features", "extract", "--model", EXTRACTOR, "--data-root", str(dataset), "--out", str(tmp_path / "c"),
-            "--weights", str(extractor_weights), "--workers", "0", "--batch-size", "4", "--device", "cpu"]
+            "--weights", str(extractor_weights), "--loader-workers", "0", "--batch-size", "4", "--device", "cpu"]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     assert "8 videos extracted, 0 already cached, 1 failed to decode" in first.output
@@ -361,7 +361,7 @@ def test_features_extract_cli(dataset, extractor_weights, tmp_path):
 @pytest.mark.parametrize("name", ["videodg_r50_tiny", "stdn_r50_tiny", "cir_tiny"])
 def test_bench_runs_each_baseline(name, dataset, tmp_path):
     out = tmp_path / "run"
-    args = ["bench", "--model", name, "--data-root", str(dataset), "--output", str(out), "--workers", "0",
+    args = ["bench", "--model", name, "--data-root", str(dataset), "--output", str(out), "--loader-workers", "0",
             "--epochs", "1", "--set-direction", "1", "--task", "both"]
     if name == "cir_tiny":  # features extracted on first use, into a folder of this test
         args += ["--set", f"data.dir={tmp_path / 'features'}"]

@@ -237,7 +237,7 @@ def test_bench_trains_on_both_labels_and_scores_the_unknown_set(tiny_synta, tmp_
     from synta.cli import cli
 
     out = tmp_path / "run"
-    result = CliRunner().invoke(cli, ["bench", "--model", TINY, "--workers", "0", "--data-root", str(tiny_synta),
+    result = CliRunner().invoke(cli, ["bench", "--model", TINY, "--loader-workers", "0", "--data-root", str(tiny_synta),
                                       "--output", str(out), "--epochs", "1", "--set-direction", "1"])
     assert result.exit_code == 0, result.output
     direction = json.loads((out / "results.json").read_text())["tasks"]["coarse"]["directions"]["set1"]

@@ -86,7 +86,7 @@ def test_the_plan_is_one_synta_command_per_shard_and_run():
     assert [j.argv for j in plan.merges] == [("render", "--merge", "--out", "/o/data/small")]
     assert plan.benches[1].argv == (
         "bench", "--model", "c2d_r50_tiny", "--dataset", "synta", "--data-root", "/o/data/small", "--task", "coarse",
-        "--seed", "1", "--workers", "0", "--device", "cpu", "--set", "train.epochs=1",
+        "--seed", "1", "--loader-workers", "0", "--device", "cpu", "--set", "train.epochs=1",
         "--out", "/o/runs/small/c2d_r50_tiny/seed1")
 
 
@@ -120,6 +120,14 @@ def test_dry_run_estimates_from_the_measured_figures(tmp_path):
     assert "bench-syn_ta-i3d_r50_tiny-seed0  ~4 min (38 clips/s on cpu2" in result.output
     assert "training on cpu2: 0.2 device-hours" in result.output  # 3 seeds
     assert not (tmp_path / "m").exists()
+
+
+def test_estimates_scale_with_the_pixels_of_a_clip(tmp_path):
+    # the cpu2 figure is 38 clips/s at 8 frames x 64²; background_mini trains on 8 x 112²:
+    # 38 x 64² / 112² = 12.4 clips/s, so 2 x 15 x (200 + 200/3) / 12.4 = 645 s
+    result = CliRunner().invoke(cli, ["study", "background_mini", "--out", str(tmp_path / "b"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "bench-realistic-i3d_r50_tiny-seed0  ~11 min (12.4 clips/s on cpu2" in result.output
 
 
 def test_bad_study_is_one_line(tmp_path, capsys):

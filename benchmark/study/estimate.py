@@ -10,7 +10,9 @@ For a model with a figure, one run costs::
 
 with ``train`` the training clips of one set, ``val`` the validation clips of both sets (evaluated every
 epoch; a forward pass is taken as a third of a training step) and ``epochs`` from the model's recipe with
-the run's overrides. Clip counts come from the render plan of a rendered dataset, or from the manifest
+the run's overrides. A figure is measured at the recipe's input (frames × size²) unless it says otherwise
+(``{clips_per_s: R, frames: T, size: S}``); a run with another input is priced by pixels per clip,
+``clips_per_s = R × T·S² / (frames · size²)``, since the models' cost grows with them. Clip counts come from the render plan of a rendered dataset, or from the manifest
 of a path dataset that is on this machine. Runs without a figure or without clip counts are counted
 separately, never guessed.
 """
@@ -101,17 +103,23 @@ def bench_estimate(group: RunGroup, model: str, data: DatasetDef, root: Path, fi
     rates = figures["train_clips_per_s"].get(model)
     if not rates:
         return Estimate(None, "no throughput figure for this model")
-    hardware, rate = next(iter(rates.items()))
+    hardware, figure = next(iter(rates.items()))
     counts = clip_counts(data, root)
     if counts is None:
         return Estimate(None, "clip counts unknown (dataset not on this machine)")
     train, val = counts
-    epochs = group.options.get("epochs") or model_recipe(model, group.bench).train.epochs
+    recipe, default = model_recipe(model, group.bench), model_recipe(model).clip
+    if not isinstance(figure, dict):
+        figure = {"clips_per_s": figure}
+    measured = figure.get("frames", default.frames) * figure.get("size", default.transform.size) ** 2
+    frames = group.options.get("frames") or recipe.clip.frames
+    rate = figure["clips_per_s"] * measured / (frames * recipe.clip.transform.size ** 2)
+    epochs = group.options.get("epochs") or recipe.train.epochs
     direction = str(group.options.get("set_direction", "both"))
     sets = (1, 2) if direction == "both" else (int(direction),)
     clips = sum(epochs * (train[s] + val / 3) for s in sets) * len(group.tasks)
     devices = max(1, group.gpus) if hardware != "cpu2" else 1  # a CPU figure is for the whole machine
-    return Estimate(clips / (rate * devices), f"{rate:g} clips/s on {hardware} × {devices}, {epochs} epochs",
+    return Estimate(clips / (rate * devices), f"{rate:.3g} clips/s on {hardware} × {devices}, {epochs} epochs",
                     hardware, devices)
 
 
