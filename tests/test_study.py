@@ -21,7 +21,7 @@ runs:
   - models: [c2d_r50_tiny]
     datasets: [small]
     seeds: [0, 1]
-    options: {{workers: 0, device: cpu}}
+    options: {{loader_workers: 0, device: cpu}}
     bench: {{train: {{epochs: 1}}}}
 """
 
