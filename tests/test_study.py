@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from synta.benchmark.study.estimate import seconds_per_clip
 from synta.benchmark.study.executors import SlurmExecutor
 from synta.benchmark.study.jobs import Job, options_argv, plan_study, set_argv
 from synta.benchmark.study.spec import load_study, parse_study
@@ -116,18 +117,30 @@ def test_shipped_mini_study_covers_every_class_and_three_seeds():
 def test_dry_run_estimates_from_the_measured_figures(tmp_path):
     result = CliRunner().invoke(cli, ["study", "mini", "--out", str(tmp_path / "m"), "--dry-run"])
     assert result.exit_code == 0, result.output
-    # 100 classes x 4 train ids = 200 train clips per set, 200 val: 2 x 15 x (200 + 200/3) / 38 clips/s = 210 s
-    assert "bench-syn_ta-i3d_r50_tiny-seed0  ~4 min (38 clips/s on cpu2" in result.output
-    assert "training on cpu2: 0.2 device-hours" in result.output  # 3 seeds
+    # 100 classes x 4 train ids = 200 train clips per set, 200 val: 2 x 15 x (200 + 200/3) / 62 clips/s = 129 s,
+    # 62 clips/s being the cpu2 figure measured at the mini study's input (8 x 64²)
+    assert "bench-syn_ta-i3d_r50_tiny-seed0  ~2 min (62 clips/s on cpu2" in result.output
+    assert "training on cpu2: 0.1 device-hours" in result.output  # 3 seeds
     assert not (tmp_path / "m").exists()
 
 
-def test_estimates_scale_with_the_pixels_of_a_clip(tmp_path):
-    # the cpu2 figure is 38 clips/s at 8 frames x 64²; background_mini trains on 8 x 112²:
-    # 38 x 64² / 112² = 12.4 clips/s, so 2 x 15 x (200 + 200/3) / 12.4 = 645 s
+def test_seconds_per_clip_is_a_fixed_cost_plus_a_cost_per_pixel():
+    # one figure: pixels only (10 clips/s at 100 px -> 0.2 s at 200 px)
+    assert seconds_per_clip([(100, 10.0)], 200) == pytest.approx(0.2)
+    # 0.1 s at 100 px, 0.2 s at 300 px: a = 0.05, b = 0.0005 -> 0.15 s at 200 px
+    assert seconds_per_clip([(100, 10.0), (300, 5.0)], 200) == pytest.approx(0.15)
+    # larger input measured faster (noise): the mean fixed cost, (0.2 + 0.1) / 2
+    assert seconds_per_clip([(100, 5.0), (300, 10.0)], 200) == pytest.approx(0.15)
+    # 0.1 s at 100, 0.5 s at 300 would need a < 0: through the origin, b = (10 + 150) / (1e4 + 9e4) = 0.0016
+    assert seconds_per_clip([(100, 10.0), (300, 2.0)], 200) == pytest.approx(0.32)
+
+
+def test_estimates_use_the_figure_measured_at_the_runs_input(tmp_path):
+    # background_mini trains at 8 x 112², where the second cpu2 figure was measured (39 clips/s):
+    # 2 x 40 x (200 + 200/3) / 39 = 547 s
     result = CliRunner().invoke(cli, ["study", "background_mini", "--out", str(tmp_path / "b"), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "bench-realistic-i3d_r50_tiny-seed0  ~11 min (12.4 clips/s on cpu2" in result.output
+    assert "bench-realistic-i3d_r50_tiny-seed0  ~9 min (39 clips/s on cpu2" in result.output
 
 
 def test_bad_study_is_one_line(tmp_path, capsys):
