@@ -5,6 +5,11 @@ optionally from its canonical weights (``pretrained=True``) or a local checkpoin
 ``list_models()`` lists what is registered and ``get_info(name)`` tells what the registry knows about one
 model. One module per family registers one builder and a table of :class:`Variant` rows with
 :func:`register_family` (see :mod:`synta.models.registry`).
+
+Weights come two ways, one function each: a whole-model checkpoint (a zoo URL or ``weights=PATH``) goes
+through :func:`synta.models.weights.load_weights`, strict but for a resized classifier; a model initialised
+from CLIP (the CLIP video models, AIM, UniFormerV2, CIR's text tower) has ``load_clip(state)``, which loads
+a CLIP state dict into the towers it shares with CLIP and leaves the modules it adds as initialised.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ Input: ``(B, T, 3, H, W)`` (layout TCHW) with T = ``num_frames``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import torch
@@ -19,7 +20,8 @@ from torch import nn
 
 from synta.models.base import VideoModel
 from synta.models.clip_video import PRETRAINED as CLIP_PRETRAINED
-from synta.models.clip_vision import ResidualAttentionBlock, VisionConfig, VisionTransformer, load_openai_vision
+from synta.models.clip_vision import (ResidualAttentionBlock, VisionConfig, VisionTransformer, load_clip_vision,
+                                     openai_state_dict)
 from synta.models.registry import Variant, register_family
 
 ADAPTERS = ("t_adapter.", "s_adapter.", "mlp_adapter.")
@@ -100,9 +102,10 @@ class AIM(VideoModel):
         for name, p in self.backbone.named_parameters():
             p.requires_grad = name.startswith("ln_post.") or any(f".{a}" in name for a in ADAPTERS)
 
-    def load_clip(self) -> None:
-        """Initialise the backbone from OpenAI CLIP ViT-B/16 (adapters keep their initialisation)."""
-        load_openai_vision(self.backbone, allow_missing=ADAPTERS)
+    def load_clip(self, state: Mapping[str, torch.Tensor]) -> None:
+        """Initialise the backbone from a CLIP ViT-B/16 state dict (OpenAI/open_clip layout; adapters keep
+        their initialisation)."""
+        load_clip_vision(self.backbone, state, allow_missing=ADAPTERS)
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
         if video.ndim != 5 or video.shape[1] != self.num_frames or video.shape[2] != 3:
@@ -121,7 +124,7 @@ def _aim(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> AIM:
         raise ValueError(f"{name} has no pretrained weights")
     model = AIM(num_classes, **kwargs)
     if pretrained:
-        model.load_clip()
+        model.load_clip(openai_state_dict())
     return model
 
 

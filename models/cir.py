@@ -132,7 +132,7 @@ class CIR(VideoModel):
                 self._label_cache[key] = self.text(tokens.to(self.text.positional_embedding.device))
         return self._label_cache[key]
 
-    def load_clip_text(self, state: dict[str, torch.Tensor]) -> None:
+    def load_clip(self, state: dict[str, torch.Tensor]) -> None:
         """Load the text half of a CLIP state dict (OpenAI/open_clip layout) into the frozen text tower."""
         load_clip_text(self.text, state)
         self._label_cache.clear()
@@ -184,7 +184,7 @@ def _cir(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) ->
         raise ValueError(f"{name} has no pretrained weights (it exists for tests)")
     model = CIR(**kwargs)
     if pretrained:
-        model.load_clip_text(openai_state_dict("ViT-B-32"))
+        model.load_clip(openai_state_dict("ViT-B-32"))
     return model
 
 

@@ -240,9 +240,3 @@ def load_clip_vision(vit: nn.Module, state: Mapping[str, torch.Tensor], prefix: 
         raise ValueError(f"CLIP weights do not fit {type(vit).__name__}: " + "; ".join(problems))
     vit.load_state_dict(sub, strict=False)
     return kept
-
-
-def load_openai_vision(vit: VisionTransformer, allow_missing: Iterable[str] = ()) -> list[str]:
-    """Load OpenAI CLIP ViT-B/16's image tower into ``vit`` (:func:`openai_state_dict`,
-    :func:`load_clip_vision`); returns the keys left at their initialisation."""
-    return load_clip_vision(vit, openai_state_dict(), allow_missing=allow_missing)

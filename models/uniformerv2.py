@@ -20,6 +20,7 @@ down-sampling patch embedding (its Something-Something setting) is not implement
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import replace
 
 import torch
@@ -32,7 +33,8 @@ from synta.models.clip_vision import (
     ResidualAttentionBlock,
     VisionConfig,
     VisionTransformer,
-    load_openai_vision,
+    load_clip_vision,
+    openai_state_dict,
     stochastic_depth,
 )
 from synta.models.registry import Variant, register_family
@@ -147,9 +149,10 @@ class UniFormerV2(VideoModel):
         self.head = nn.Sequential(OrderedDict(norm=nn.LayerNorm(width), dropout=nn.Dropout(dropout),
                                               fc=nn.Linear(width, num_classes)))
 
-    def load_clip(self) -> None:
-        """Initialise the backbone from OpenAI CLIP ViT-B/16 (local MHRA keep their initialisation)."""
-        load_openai_vision(self.backbone, allow_missing=LOCAL_MHRA)
+    def load_clip(self, state: Mapping[str, torch.Tensor]) -> None:
+        """Initialise the backbone from a CLIP ViT-B/16 state dict (OpenAI/open_clip layout; local MHRA keep
+        their initialisation)."""
+        load_clip_vision(self.backbone, state, allow_missing=LOCAL_MHRA)
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
         if video.ndim != 5 or video.shape[1] != self.num_frames or video.shape[2] != 3:
@@ -180,7 +183,7 @@ def _uniformerv2(name: str, num_classes: int | None, pretrained: bool, **kwargs)
         raise ValueError(f"{name} has no pretrained weights")
     model = UniFormerV2(num_classes, **kwargs)
     if pretrained:
-        model.load_clip()
+        model.load_clip(openai_state_dict())
     return model
 
 

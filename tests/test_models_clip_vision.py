@@ -213,12 +213,11 @@ def test_tiny_weights_round_trip(name, tmp_path):
     assert torch.equal(other.state_dict()["backbone.conv1.weight"], model.state_dict()["backbone.conv1.weight"])
 
 
-def test_aim_starts_as_clip_frame_by_frame(monkeypatch):
+def test_aim_starts_as_clip_frame_by_frame():
     """Zero-initialised adapters and temporal embedding: AIM's features are CLIP's per-frame class tokens."""
-    monkeypatch.setattr(clip_vision, "openai_state_dict", tiny_clip_state)
     torch.manual_seed(0)
     model = build("aim_b16_tiny", 5)
-    model.load_clip()
+    model.load_clip(tiny_clip_state())
     model.eval()
     plain = VisionTransformer(replace(VisionConfig.tiny(), output_dim=None))
     load_clip_vision(plain, tiny_clip_state())
@@ -230,13 +229,12 @@ def test_aim_starts_as_clip_frame_by_frame(monkeypatch):
 
 
 @pytest.mark.parametrize("local_mhra", [True, False])
-def test_uniformerv2_starts_as_clip_frame_by_frame(monkeypatch, local_mhra):
+def test_uniformerv2_starts_as_clip_frame_by_frame(local_mhra):
     """Zero-initialised local MHRA and global blocks: the video query stays zero and the prediction is the
     classifier of half the frame-averaged final CLIP class token."""
-    monkeypatch.setattr(clip_vision, "openai_state_dict", tiny_clip_state)
     torch.manual_seed(0)
     model = build("uniformerv2_b16_tiny", 5, local_mhra=local_mhra)
-    model.load_clip()
+    model.load_clip(tiny_clip_state())
     model.eval()
     plain = VisionTransformer(replace(VisionConfig.tiny(), output_dim=None, post_norm=False))
     load_clip_vision(plain, tiny_clip_state())
