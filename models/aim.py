@@ -20,8 +20,8 @@ from torch import nn
 
 from synta.models.base import VideoModel
 from synta.models.clip_video import PRETRAINED as CLIP_PRETRAINED
-from synta.models.clip_vision import (ResidualAttentionBlock, VisionConfig, VisionTransformer, load_clip_vision,
-                                     openai_state_dict)
+from synta.models.clip_vision import (ResidualAttentionBlock, VisionConfig, VisionTransformer, clip_initialised,
+                                     load_clip_vision)
 from synta.models.registry import Variant, register_family
 
 ADAPTERS = ("t_adapter.", "s_adapter.", "mlp_adapter.")
@@ -119,16 +119,7 @@ class AIM(VideoModel):
         return self.head(self.dropout(features))
 
 
-def _aim(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> AIM:
-    if pretrained and name.endswith("_tiny"):
-        raise ValueError(f"{name} has no pretrained weights")
-    model = AIM(num_classes, **kwargs)
-    if pretrained:
-        model.load_clip(openai_state_dict())
-    return model
-
-
-register_family("aim", "aim_b16", _aim, [
+register_family("aim", "aim_b16", clip_initialised(AIM), [
     Variant("aim_b16", description="AIM ViT-B/16, 8 frames: frozen CLIP with temporal, spatial and joint adapters "
             "(ICLR 2023).", pretrained=CLIP_PRETRAINED, aliases=("aim",),
             paper_params=97.0, paper_trainable=11.0),

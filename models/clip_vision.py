@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -181,6 +182,20 @@ def encode_frames(vit: VisionTransformer, video: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"expected video (B, T, 3, H, W), got shape {tuple(video.shape)}")
     b, t = video.shape[:2]
     return vit(video.flatten(0, 1)).unflatten(0, (b, t))
+
+
+def clip_initialised(cls: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+    """The :func:`~synta.models.registry.register_family` builder of a classifier started from CLIP
+    ViT-B/16: ``cls(num_classes, **kwargs)``, with OpenAI's weights put in by its ``load_clip(state)`` when
+    ``pretrained`` (``_tiny`` rows have none)."""
+    def make(name: str, num_classes: int | None, pretrained: bool, **kwargs: Any) -> nn.Module:
+        if pretrained and name.endswith("_tiny"):
+            raise ValueError(f"{name} has no pretrained weights")
+        model = cls(num_classes, **kwargs)
+        if pretrained:
+            model.load_clip(openai_state_dict())
+        return model
+    return make
 
 
 def openai_state_dict(arch: str = "ViT-B-16") -> dict[str, torch.Tensor]:

@@ -33,8 +33,8 @@ from synta.models.clip_vision import (
     ResidualAttentionBlock,
     VisionConfig,
     VisionTransformer,
+    clip_initialised,
     load_clip_vision,
-    openai_state_dict,
     stochastic_depth,
 )
 from synta.models.registry import Variant, register_family
@@ -178,16 +178,7 @@ class UniFormerV2(VideoModel):
         return self.head((1 - weight) * query[:, 0] + weight * frames_cls)
 
 
-def _uniformerv2(name: str, num_classes: int | None, pretrained: bool, **kwargs) -> UniFormerV2:
-    if pretrained and name.endswith("_tiny"):
-        raise ValueError(f"{name} has no pretrained weights")
-    model = UniFormerV2(num_classes, **kwargs)
-    if pretrained:
-        model.load_clip(openai_state_dict())
-    return model
-
-
-register_family("uniformerv2", "uniformerv2_b16", _uniformerv2, [
+register_family("uniformerv2", "uniformerv2_b16", clip_initialised(UniFormerV2), [
     Variant("uniformerv2_b16", description="UniFormerV2-B/16, 8 frames: CLIP ViT-B/16 with local temporal MHRA and "
             "4 global UniBlocks (ICCV 2023).", pretrained=CLIP_PRETRAINED,
             aliases=("uniformerv2",), paper_params=115.0),
