@@ -23,7 +23,8 @@ from typing import Any, Callable
 
 import yaml
 
-from synta.files import write_atomic
+from synta.errors import InputError
+from synta.files import read_text_input, write_atomic
 from synta.generator import sample_clip
 from synta.generator.lighting import WORKBENCH_LIGHTINGS
 from synta.generator.render.backgrounds import background_lists
@@ -46,7 +47,7 @@ TOP_KEYS = ("name", "description", "base", "vary", "grid", "reference", "bench")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-class AblationError(ValueError):
+class AblationError(InputError):
     """A config that cannot be used; the message names the config and the problem."""
 
 
@@ -98,7 +99,7 @@ def load_ablation(path: Path, out: Path, workers: int) -> Ablation:
     unknown key or factor, an empty or repeated value list, a value the sampler or renderer refuses.
     """
     try:
-        raw = yaml.safe_load(Path(path).read_text())
+        raw = yaml.safe_load(read_text_input(path, AblationError))
     except OSError as err:
         raise AblationError(f"cannot read ablation config {path}: {err.strerror}") from None
     except yaml.YAMLError as err:

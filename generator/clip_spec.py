@@ -14,6 +14,8 @@ from synta.generator.camera import Camera
 
 SCHEMA_VERSION = 1
 DECIMALS = 5  # tracks are rounded once, so a JSON round trip reproduces them exactly
+MAX_FPS = 120  # five times the native 24
+MAX_FRAMES = 2400  # frames of one clip: the longest native clip (180) at MAX_FPS and half speed is 1,800
 
 
 def _arr(values: Any, dtype: Any = float) -> np.ndarray:

@@ -15,7 +15,8 @@ from synta.generator.camera import (
     fit_camera,
     view_direction,
 )
-from synta.generator.clip_spec import BACKGROUNDS, BackgroundSpec, CameraSpec, ClipSpec, ObjectTrack
+from synta.generator.clip_spec import (BACKGROUNDS, MAX_FPS, MAX_FRAMES, BackgroundSpec, CameraSpec, ClipSpec,
+                                      ObjectTrack)
 from synta.generator.distractors import add_distractors
 from synta.generator.lighting import default_lights
 from synta.generator.motions import MOTIONS
@@ -101,6 +102,8 @@ def sample_clip(fine: str | FineClass, clip_id: int, seed: int = 0, camera: str 
         raise ValueError(f"distractors must be a count of at least 0, got {f['distractors']!r}")
     resolution = (int(f["resolution"][0]), int(f["resolution"][1]))
     fps = int(f["fps"] or fine.fps)
+    if not 1 <= fps <= MAX_FPS:
+        raise ValueError(f"fps must be 1 to {MAX_FPS}, got {f['fps']!r}")
 
     entry = MOTIONS[fine.name]
     cseed = clip_seed(seed, fine.name, camera, clip_id)
@@ -124,6 +127,9 @@ def sample_clip(fine: str | FineClass, clip_id: int, seed: int = 0, camera: str 
     entry.program(scene)
 
     num_frames = int(f["frames"] or max(2, round(fine.frames * fps / fine.fps / f["speed"])))
+    if num_frames > MAX_FRAMES:
+        raise ValueError(f"{fine.name}: a clip would have {num_frames} frames (fps {fps}, speed {f['speed']}, "
+                         f"frames {f['frames']}); at most {MAX_FRAMES}")
     native = [_track(i, a) for i, a in enumerate(scene.actors)]
     # fitted on the native tracks, so retimed clips (speed, fps, frames) keep exactly the same camera
     cam = _frame_camera(native, view_direction(azimuth, elev), resolution, f["camera_distance"], scene.focus)

@@ -1,7 +1,11 @@
-"""How many CPUs this process may use."""
+"""How many CPUs this process may use, and how many worker processes a command may start."""
 from __future__ import annotations
 
 import os
+
+# --workers / --loader-workers: more than the cores of any node these commands run on, few enough that a
+# typo (99999) is refused instead of forking until the machine stalls
+MAX_WORKERS = 128
 
 
 def usable_cpus() -> int:

@@ -5,6 +5,7 @@ One row per case; cases that need a dataset or a run live beside their command's
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,17 @@ def _study(text: bytes):
     return make
 
 
+def _ablation(text: bytes | None):
+    def make(root: Path) -> list[str]:
+        config = root / "ablation.yaml"
+        if text is None:
+            os.mkfifo(config)  # a FIFO must be refused, not read (a read would wait for a writer forever)
+        else:
+            config.write_bytes(text)
+        return ["ablate", str(config), "--out", str(root / "out")]
+    return make
+
+
 RUN = b"runs: [{models: [x3d_m_tiny], datasets: [d]}]\n"
 
 CASES = {
@@ -35,6 +47,21 @@ CASES = {
         lambda root: ["render", "--resolution", "100000x100000", "--out", str(root / "out")], "16 to 4096"),
     "render --resolution not a size": (lambda root: ["render", "--resolution", "big", "--out", str(root / "out")],
                                        "must look like"),
+    "render --fps beyond the bound": (lambda root: ["render", "--fps", "100000", "--out", str(root / "out")],
+                                      "1<=x<=120"),
+    "render --workers beyond the bound": (lambda root: ["render", "--workers", "99999", "--out", str(root / "out")],
+                                          "1<=x<=128"),
+    "bench --loader-workers beyond the bound": (
+        lambda root: ["bench", "--model", "x3d_m_tiny", "--loader-workers", "99999", "--output", str(root / "out")],
+        "0<=x<=128"),
+    "ablate config is a FIFO": (_ablation(None), "not a regular file"),
+    "ablate config binary": (_ablation(b"\xff\xfe\x00"), "not a text file"),
+    "ablate fps beyond the bound": (_ablation(b"name: f\nbase: {n: 4, fps: 100000}\nvary: {speed: [1, 2]}\n"),
+                                    "fps must be 1 to 120"),
+    "ablate clips too long (speed)": (_ablation(b"name: f\nbase: {n: 4}\nvary: {speed: [1.0e-7, 2]}\n"),
+                                      "at most 2400"),
+    "ablate clips too long (frames)": (_ablation(b"name: f\nbase: {n: 4}\nvary: {frames: [8, 100000000]}\n"),
+                                       "at most 2400"),
     "bench --lr nan": (lambda root: ["bench", "--model", "x3d_m_tiny", "--lr", "nan", "--output", str(root / "out")],
                        "finite"),
     "bench --lr inf": (lambda root: ["bench", "--model", "x3d_m_tiny", "--lr", "inf", "--output", str(root / "out")],

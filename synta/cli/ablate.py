@@ -5,14 +5,15 @@ from pathlib import Path
 
 import click
 
-from synta.cpus import usable_cpus
+from synta.cpus import MAX_WORKERS, usable_cpus
 
 
 @click.command()
 @click.argument("config", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder of the variants and ablation.json (default: ablations/<config name>).")
-@click.option("--workers", type=click.IntRange(1), help="Render processes (default: all cores).")
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS),
+              help=f"Render processes, at most {MAX_WORKERS} (default: all cores).")
 @click.option("--dry-run", is_flag=True, help="Check the config and print each variant's plan; render nothing.")
 def ablate(config: Path, out: Path | None, workers: int | None, dry_run: bool) -> None:
     """Render controlled variants of one dataset as exact counterfactual pairs (resumable).

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from synta.benchmark.data.datasets import DATASETS, canonical_dataset
+from synta.cpus import MAX_WORKERS
 from synta.generator.taxonomy import TASKS
 
 
@@ -73,8 +74,10 @@ def _dataset(value: str) -> str:
 @click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
               help="Override any recipe field, e.g. --set optim.weight_decay=0.01 --set transform.size=112.")
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--loader-workers", "--workers", "workers", default=2, show_default=True, type=click.IntRange(0),
-              help="Data-loading processes (--workers: the old spelling; render's --workers are Blender processes).")
+@click.option("--loader-workers", "--workers", "workers", default=2, show_default=True,
+              type=click.IntRange(0, MAX_WORKERS),
+              help=f"Data-loading processes, at most {MAX_WORKERS} (--workers: the old spelling; render's --workers are "
+              "Blender processes).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--weights", type=click.Path(path_type=Path, dir_okay=False), help="Initialise from a local file.")
 @click.option("--pretrained", is_flag=True, help="Initialise from the model's canonical weights (needs network).")

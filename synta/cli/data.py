@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from synta.benchmark.data.export import FORMATS
+from synta.cpus import MAX_WORKERS
 
 data = click.Group("data", help="Build and verify the benchmark's video manifests (Syn-TA, K400-TA, SSv2-TA).")
 
@@ -87,7 +88,7 @@ def prepare(dataset: str, splits_dir: Path, videos_dir: Path | None, labels_dir:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every problem found as JSON.")
 @click.option("--full", is_flag=True, help="Decode every frame (default: first frame and the last GOP).")
-@click.option("--workers", type=click.IntRange(1), help="Processes (default: all cores).")
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS), help=f"Processes, at most {MAX_WORKERS} (default: all cores).")
 @click.option("--examples", default=3, show_default=True, type=click.IntRange(0),
               help="Examples printed per kind of problem.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any video has a problem.")

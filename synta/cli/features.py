@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from synta.cpus import MAX_WORKERS
+
 
 @click.group()
 def features() -> None:
@@ -24,8 +26,9 @@ def features() -> None:
               help="Initialise the backbone from a local checkpoint (e.g. SLOWFAST_8x8_R50.pyth).")
 @click.option("--pretrained", is_flag=True, help="Initialise from the backbone's canonical weights (needs network).")
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1), help="Videos per forward pass.")
-@click.option("--loader-workers", "--workers", "workers", default=2, show_default=True, type=click.IntRange(0),
-              help="Decoding processes (--workers: the old spelling).")
+@click.option("--loader-workers", "--workers", "workers", default=2, show_default=True,
+              type=click.IntRange(0, MAX_WORKERS),
+              help=f"Decoding processes, at most {MAX_WORKERS} (--workers: the old spelling).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--temporal-views", default=1, show_default=True, type=click.IntRange(1),
               help="Clips per video (features of each are cached).")

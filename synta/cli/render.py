@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from synta.cpus import usable_cpus
-from synta.generator.clip_spec import BACKGROUNDS
+from synta.cpus import MAX_WORKERS, usable_cpus
+from synta.generator.clip_spec import BACKGROUNDS, MAX_FPS
 from synta.generator.render.options import DEFAULT_BACKGROUND, ENGINES, MAX_CLIPS, MAX_SIDE
 
 
@@ -97,8 +97,10 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
 @click.option("--no-denoise", is_flag=True, help="Cycles: turn OpenImageDenoise off.")
 @click.option("--resolution", default="256", show_default=True,
               help=f"WxH, or a short side for 16:9 (256 -> 456x256); even sides of 16 to {MAX_SIDE} px.")
-@click.option("--fps", type=click.IntRange(1), help="Frame rate (default: the native 24; durations are kept).")
-@click.option("--workers", type=click.IntRange(1), help="Render processes (default: all cores).")
+@click.option("--fps", type=click.IntRange(1, MAX_FPS),
+              help=f"Frame rate, at most {MAX_FPS} (default: the native 24; durations are kept).")
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS),
+              help=f"Render processes, at most {MAX_WORKERS} (default: all cores).")
 @click.option("--num-shards", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--shard-id", default=0, show_default=True, type=click.IntRange(0))
 @click.option("--out", default="synta_data", show_default=True, type=click.Path(path_type=Path))
