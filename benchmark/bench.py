@@ -194,6 +194,8 @@ def _check_output(cfg: BenchConfig, record: dict[str, Any], out: Path) -> str | 
         if not isinstance(old, dict) or {k: v for k, v in old.items() if k != "command"} != record:
             return f"{out} holds a run with another configuration (see its config.yaml); use another --out"
         return None
+    if cfg.resume and not has_progress(out):
+        log.warning("%s: nothing to resume (no finished direction or checkpoint); starting the run", out)
     write_atomic(path, yaml.safe_dump({**record, "command": list(cfg.command)}, sort_keys=False))
     return None
 

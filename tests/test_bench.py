@@ -230,6 +230,14 @@ def test_a_failed_start_leaves_a_folder_the_corrected_rerun_can_use(tiny_synta, 
     assert exit_info.value.code == 2 and "not utf-8 text" in capsys.readouterr().err
 
 
+def test_resume_with_nothing_to_resume_says_so_and_starts(tiny_synta, tmp_path, caplog):
+    out = tmp_path / "run"
+    code, output = bench("--data-root", str(tiny_synta), "--out", str(out), "--epochs", "1", "--set-direction", "1",
+                         "--resume")
+    assert code == 0, output
+    assert f"{out}: nothing to resume" in caplog.text and (out / "results.json").is_file()
+
+
 def test_a_second_run_into_a_folder_in_use_is_refused(tiny_synta, tmp_path, capsys):
     from synta.files import folder_lock
 
