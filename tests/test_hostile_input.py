@@ -98,6 +98,11 @@ CASES = {
         _study(b"datasets: {d: {render: {}}}\n"
                b"runs: [{models: [x3d_m_tiny], datasets: [d], bench: {train: {epochs: abc}}}]\n"),
         "train.epochs must be an integer"),
+    "study shards beyond the bound": (_study(b"datasets: {d: {render: {}, shards: 100000000}}\n" + RUN),
+                                      "datasets.d.shards must be an integer >= 1 and <= 10000"),
+    "study gpus beyond one node": (_study(b"datasets: {d: {render: {}}}\n"
+                                          b"runs: [{models: [x3d_m_tiny], datasets: [d], gpus: 100000}]\n"),
+                                   "runs[0].gpus must be an integer >= 1 and <= 16"),
     "study path dataset missing": (_study(b"datasets: {d: {path: /nonexistent/k400}}\n" + RUN),
                                    "dataset(s) not found: d: /nonexistent/k400"),
 }

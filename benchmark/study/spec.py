@@ -39,9 +39,11 @@ import yaml
 from synta.benchmark.data.datasets import canonical_dataset
 from synta.errors import InputError, one_line
 from synta.files import read_text_input
+from synta.generator.render.options import MAX_SHARDS
 from synta.generator.taxonomy import TASKS
 
 KEYS = ("datasets", "runs", "resources", "report")
+MAX_GPUS = 16  # GPUs of one run: torchrun --standalone starts them on one node
 DATASET_KEYS = ("render", "shards", "path", "kind")
 RUN_KEYS = ("models", "datasets", "tasks", "seeds", "bench", "options", "gpus", "name")
 JOB_KINDS = ("render", "bench")
@@ -125,9 +127,10 @@ def _names(value: Any, where: str, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _int(value: Any, where: str, key: str, low: int = 1) -> int:
-    _need(isinstance(value, int) and not isinstance(value, bool) and value >= low, where,
-          f"{key} must be an integer >= {low}, got {value!r}")
+def _int(value: Any, where: str, key: str, low: int = 1, high: int | None = None) -> int:
+    _need(isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high),
+          where, f"{key} must be an integer >= {low}" + (f" and <= {high}" if high is not None else "") +
+          f", got {value!r}")
     return value
 
 
@@ -149,7 +152,8 @@ def _dataset(name: str, raw: Any, where: str) -> DatasetDef:
     render = _mapping(raw["render"], where, f"{key}.render")
     for reserved in ("out", "num_shards", "shard_id", "merge", "dry_run"):
         _need(reserved not in render, where, f"{key}.render.{reserved} is set by the study")
-    return DatasetDef(name, render=dict(render), shards=_int(raw.get("shards", 1), where, f"{key}.shards"))
+    return DatasetDef(name, render=dict(render),
+                      shards=_int(raw.get("shards", 1), where, f"{key}.shards", high=MAX_SHARDS))
 
 
 def _run_group(i: int, raw: Any, datasets: dict[str, DatasetDef], where: str) -> RunGroup:
@@ -173,7 +177,7 @@ def _run_group(i: int, raw: Any, datasets: dict[str, DatasetDef], where: str) ->
           f"{key}.name must be letters, digits, _ - .")
     return RunGroup(_names(raw["models"], where, f"{key}.models"), names, tuple(dict.fromkeys(tasks)),
                     tuple(dict.fromkeys(seeds)), dict(_mapping(raw.get("bench"), where, f"{key}.bench")),
-                    dict(options), _int(raw.get("gpus", 1), where, f"{key}.gpus"), name)
+                    dict(options), _int(raw.get("gpus", 1), where, f"{key}.gpus", high=MAX_GPUS), name)
 
 
 def parse_study(name: str, text: str, where: str) -> Study:

@@ -9,6 +9,7 @@ ENGINES = ("auto", "workbench", "cycles", "eevee")
 DEFAULT_BACKGROUND = "realistic"  # of synta.generator.clip_spec.BACKGROUNDS: the paper's datasets show scenes
 MAX_CLIPS = 1_000_000  # --n: ten times the largest dataset anyone renders; planning holds every job in memory
 MAX_SIDE = 4096  # --resolution: per side; beyond it a frame no longer fits a worker's memory budget
+MAX_SHARDS = 10_000  # --num-shards: a study plans one job per shard; at MAX_CLIPS still 100 clips a shard
 
 
 @dataclass(frozen=True)

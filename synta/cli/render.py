@@ -8,7 +8,7 @@ import click
 
 from synta.cpus import MAX_WORKERS, usable_cpus
 from synta.generator.clip_spec import BACKGROUNDS, MAX_FPS
-from synta.generator.render.options import DEFAULT_BACKGROUND, ENGINES, MAX_CLIPS, MAX_SIDE
+from synta.generator.render.options import DEFAULT_BACKGROUND, ENGINES, MAX_CLIPS, MAX_SHARDS, MAX_SIDE
 
 
 @click.command()
@@ -101,7 +101,7 @@ def spec(fine: str, clip_id: int, seed: int, camera: str, background: str, objec
               help=f"Frame rate, at most {MAX_FPS} (default: the native 24; durations are kept).")
 @click.option("--workers", type=click.IntRange(1, MAX_WORKERS),
               help=f"Render processes, at most {MAX_WORKERS} (default: all cores).")
-@click.option("--num-shards", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--num-shards", default=1, show_default=True, type=click.IntRange(1, MAX_SHARDS))
 @click.option("--shard-id", default=0, show_default=True, type=click.IntRange(0))
 @click.option("--out", default="synta_data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan (one line per clip) and an estimate; render nothing.")
