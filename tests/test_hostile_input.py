@@ -103,6 +103,9 @@ CASES = {
     "study gpus beyond one node": (_study(b"datasets: {d: {render: {}}}\n"
                                           b"runs: [{models: [x3d_m_tiny], datasets: [d], gpus: 100000}]\n"),
                                    "runs[0].gpus must be an integer >= 1 and <= 16"),
+    "study report factor no dataset sets": (_study(b"datasets: {d: {render: {background: plain}}}\n" + RUN +
+                                                   b"report: {factors: [backgrund]}\n"),
+                                            "report.factors: 'backgrund' is not a render setting"),
     "study path dataset missing": (_study(b"datasets: {d: {path: /nonexistent/k400}}\n" + RUN),
                                    "dataset(s) not found: d: /nonexistent/k400"),
 }

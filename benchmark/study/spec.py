@@ -206,4 +206,8 @@ def parse_study(name: str, text: str, where: str) -> Study:
     factors = report.get("factors", [])
     _need(isinstance(factors, list) and all(isinstance(f, str) for f in factors), where,
           "report.factors must be a list of names")
+    settings = sorted({k for d in datasets.values() for k in d.render or {}})
+    for factor in factors:  # a factor no dataset sets cannot vary: a typo, found before anything trains
+        _need(factor in settings, where, f"report.factors: {factor!r} is not a render setting of any dataset here "
+              f"({', '.join(settings) or 'none'})")
     return Study(name, datasets, runs, resources_, report)
