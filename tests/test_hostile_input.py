@@ -54,6 +54,9 @@ CASES = {
     "bench --loader-workers beyond the bound": (
         lambda root: ["bench", "--model", "x3d_m_tiny", "--loader-workers", "99999", "--output", str(root / "out")],
         "0<=x<=128"),
+    "features extract --temporal-views beyond the bound": (
+        lambda root: ["features", "extract", "--model", "x3d_m_tiny", "--temporal-views", "100000",
+                      "--out", str(root / "out")], "1<=x<=30"),
     "ablate config is a FIFO": (_ablation(None), "not a regular file"),
     "ablate config binary": (_ablation(b"\xff\xfe\x00"), "not a text file"),
     "ablate fps beyond the bound": (_ablation(b"name: f\nbase: {n: 4, fps: 100000}\nvary: {speed: [1, 2]}\n"),

@@ -8,6 +8,9 @@ import click
 
 from synta.cpus import MAX_WORKERS
 
+# three times the 10 views of the usual multi-view test; every view's frames are decoded at once
+MAX_TEMPORAL_VIEWS = 30
+
 
 @click.group()
 def features() -> None:
@@ -30,8 +33,8 @@ def features() -> None:
               type=click.IntRange(0, MAX_WORKERS),
               help=f"Decoding processes, at most {MAX_WORKERS} (--workers: the old spelling).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--temporal-views", default=1, show_default=True, type=click.IntRange(1),
-              help="Clips per video (features of each are cached).")
+@click.option("--temporal-views", default=1, show_default=True, type=click.IntRange(1, MAX_TEMPORAL_VIEWS),
+              help=f"Clips per video, at most {MAX_TEMPORAL_VIEWS} (features of each are cached).")
 @click.option("--spatial-views", type=click.Choice(["1", "3"]), default="1", show_default=True,
               help="Crops per clip.")
 def extract(model_name: str, data_root: Path, out: Path | None, weights: Path | None, pretrained: bool,
