@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from synta.generator import sample_clip, sidecar
 from synta.generator.checks import check
@@ -174,6 +175,37 @@ def test_cover_window_keeps_the_picture_undistorted():
     assert flat(cover_window(((0, 0), (1, 1)), 1.0, 16 / 9)) == pytest.approx([0, 0.21875, 1, 0.78125])
     # the lower half of a square image (proportions 2:1) on a 3:2 ground: full height, 3/4 of the width
     assert flat(cover_window(((0, 0), (1, 0.5)), 1.0, 1.5)) == pytest.approx([0.125, 0, 0.875, 0.5])
+
+
+def test_mirrored_tiles_continue_the_picture_without_a_seam():
+    from synta.generator.render.backgrounds import mirrored_tiles
+    # the picture on [0, 2] with UV 0.2..0.6, extended to [-1, 5]: copies -1 (mirrored, cut at -1), 0, 1
+    # (mirrored) and 2 (cut at 5); UVs meet at every shared edge
+    tiles = mirrored_tiles((0, 2), (-1, 5), (0.2, 0.6))
+    assert np.allclose(tiles, [(-1, 0, 0.4, 0.2), (0, 2, 0.2, 0.6), (2, 4, 0.6, 0.2), (4, 5, 0.2, 0.4)])
+    assert mirrored_tiles((0, 2), (0, 2), (0, 1)) == [(0, 2, 0, 1)]  # a view inside the picture: one quad
+
+
+def test_a_view_up_to_the_horizon_shows_ground_then_sky(tmp_path):
+    """occlusion3 clip 1 looks 8-12 degrees down with an 11.5-degree half field of view: its top rows are
+    ground far away and sky, never the unlit world colour (rows 0-15 were 230/255 on a ground of 206)."""
+    images = tmp_path / "images"
+    images.mkdir()
+    scene = np.zeros((90, 160, 3), dtype=np.uint8)
+    scene[:54], scene[54:] = (60, 90, 200), (60, 160, 40)  # sky above the default ground share of 0.4
+    for name in ("a", "b"):
+        Image.fromarray(scene).save(images / f"{name}.png")
+    rows = {}
+    for background in ("plain", "realistic"):
+        out = tmp_path / background
+        r = synta("render", "--n", "1", "--classes", "occlusion3", "--camera", "orbit", "--resolution", "64",
+                  "--workers", "1", "--background", background, "--backgrounds", str(images), "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        rows[background] = frames(next(out.glob("occlusion/*.mp4")))[0].astype(float).mean(axis=1)
+    plain = rows["plain"].mean(axis=1)
+    assert np.abs(plain[:8] - plain[8:24].mean()).max() <= 8, plain[:24].round()
+    top, bottom = rows["realistic"][0], rows["realistic"][-1]
+    assert top[2] > top[1] + 40 and bottom[1] > bottom[2] + 40, (top, bottom)  # blue sky, green ground
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -8,6 +8,7 @@ warehouse). A clip uses image ``(clip_id - 1) % len(list)`` of its set's list.
 """
 from __future__ import annotations
 
+from math import ceil, floor
 from pathlib import Path
 
 import av
@@ -73,9 +74,13 @@ DEFAULT_GROUND_SHARE = 0.4
 
 def image_window(surface: str, name: str) -> tuple[tuple[float, float], tuple[float, float]]:
     """The part of scene image ``name`` (file stem) laid on a surface, as UV corners ``((u0, v0), (u1, v1))``
-    (v up): the whole image on a front-camera backdrop, the part below its horizon on the ground."""
+    (v up): the whole image on a front-camera backdrop, the part below its horizon on the ground, the part
+    above it on the ``"sky"`` backdrop beyond a ground seen up to its horizon."""
+    share = GROUND_SHARE.get(name, DEFAULT_GROUND_SHARE)
     if surface == "ground":
-        return (0.0, 0.0), (1.0, GROUND_SHARE.get(name, DEFAULT_GROUND_SHARE))
+        return (0.0, 0.0), (1.0, share)
+    if surface == "sky":
+        return (0.0, share), (1.0, 1.0)
     return (0.0, 0.0), (1.0, 1.0)
 
 
@@ -92,3 +97,26 @@ def cover_window(window: tuple[tuple[float, float], tuple[float, float]], image_
     du, dv = (u1 - u0) * (1 - sx) / 2, (v1 - v0) * (1 - sy) / 2
     return (u0 + du, v0 + dv), (u1 - du, v1 - dv)
 
+
+
+Interval = tuple[float, float, float, float]  # plane coordinates x0, x1 and the UV coordinates there
+
+
+def mirrored_tiles(picture: tuple[float, float], extent: tuple[float, float],
+                   window: tuple[float, float]) -> list[Interval]:
+    """Along one axis of a plane: the intervals that cover ``extent = (lo, hi)`` with copies of a picture
+    laid on ``picture = (p0, p1)`` (UV ``window = (w0, w1)`` there), each copy mirrored across the edge
+    it shares with the one before, so the picture continues without a seam (the ground runs on to the
+    horizon at the picture's own scale). Copy ``k`` spans ``p0 + k L .. p0 + (k + 1) L`` (``L = p1 - p0``);
+    a point at ``s = (x - p0) / L - k`` in it has UV ``w0 + (w1 - w0) s`` for even ``k``, ``w0 + (w1 - w0)
+    (1 - s)`` for odd ``k``. The first and last copies are cut at ``lo`` and ``hi``."""
+    (p0, p1), (lo, hi), (w0, w1) = picture, extent, window
+    length = p1 - p0
+    out = []
+    for k in range(floor((lo - p0) / length), ceil((hi - p0) / length)):
+        a, b = max(lo, p0 + k * length), min(hi, p0 + (k + 1) * length)
+        sa, sb = (a - p0) / length - k, (b - p0) / length - k
+        if k % 2:
+            sa, sb = 1 - sa, 1 - sb
+        out.append((a, b, w0 + (w1 - w0) * sa, w0 + (w1 - w0) * sb))
+    return out

@@ -32,7 +32,9 @@ from synta.progress import Progress
 #    scene image below its horizon.
 # 4: Workbench draws backdrops and grounds metallic, lit by a soft specular-only third light: no grey veil
 #    over dark scene images (black stays black), backgrounds at about their image's brightness.
-DEFINITION_VERSION = 4
+# 5: a ground seen up to its horizon runs on to it (mirrored copies of its picture) under a far backdrop of
+#    the image's sky (or the plain colour): no pale band of unlit world colour at the top of the frame.
+DEFINITION_VERSION = 5
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
 # Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
 # (benchmarks/render_throughput.py); only used for the --dry-run estimate.
