@@ -7,8 +7,12 @@ rendered through the real render pool (``synta render``'s workers) and measured 
 - object: median object-pixel luma / display luma of the object's spec colour (target 0.7-1.2);
 - shadow: 1 - ground luma in the key light's shadow / open ground nearby (orbit-camera grounds; target
   >= 0.2; the front camera has a backdrop and no ground, so no shadow is cast there);
-- backdrop: mean luma away from objects / the background's own mean luma (front backdrop within 10 %,
+- backdrop: mean luma away from objects and shadows / the mean luma the scene image (or plain colour)
+  has at those pixels, read where each pixel's ray meets the background (front backdrop within 10 %,
   orbit ground within 20 %);
+- top-of-frame step: how much that ratio jumps between the top eighth of the rows and the eighth below
+  (a band where a surface ends; target <= 0.1), for the clips above and for four orbit-camera clips whose
+  view reaches past the ground picture or above the horizon (``FAR_GROUND``);
 - the smallest object height in pixels, scaled to a 256-pixel short side, and clips per hour.
 
     python benchmarks/render_look.py [--engines workbench] [--short-side 192] [--frames 8]
@@ -29,8 +33,8 @@ import numpy as np
 from PIL import Image
 
 from synta.generator import sample_clip
-from synta.generator.render.backgrounds import background_lists, cover_window, image_window
-from synta.generator.render.look import luma, measure_clip, shown_luma, srgb
+from synta.generator.render.backgrounds import background_lists
+from synta.generator.render.look import background_reference, measure_clip
 from synta.generator.render.options import RenderOptions
 from synta.generator.render.plan import ClipJob
 from synta.generator.render.run import parse_resolution
@@ -38,7 +42,10 @@ from synta.generator.render.worker import Task, run_pool
 from synta.generator.taxonomy import load_taxonomy
 
 SHEET_CLASSES = ("occlusion", "orbiting", "rising", "departing")  # rows of the contact sheet
-TARGETS = {"object": (0.7, 1.2), "shadow": 0.2, "backdrop": {"backdrop": 0.10, "ground": 0.20}}
+TARGETS = {"object": (0.7, 1.2), "shadow": 0.2, "backdrop": {"backdrop": 0.10, "ground": 0.20}, "top_step": 0.1}
+# orbit-camera clips whose view reaches past the ground picture or above the horizon (the top of the frame
+# is far ground or sky), measured apart for the top-of-frame step
+FAR_GROUND = (("occlusion1", 1), ("occlusion3", 1), ("occlusion4", 1), ("orbiting6", 1))
 
 
 def clip_set(clips: int) -> list[tuple[ClipJob, str]]:
@@ -57,31 +64,29 @@ def clip_set(clips: int) -> list[tuple[ClipJob, str]]:
     return out
 
 
+def far_ground_set() -> list[tuple[ClipJob, str]]:
+    """(job, background) pairs of the FAR_GROUND clips, on both backgrounds."""
+    tax = load_taxonomy()
+    return [(ClipJob(tax.fine_class(name), "orbit", clip_id, "train"), background)
+            for name, clip_id in FAR_GROUND for background in ("plain", "realistic")]
+
+
 def _frames(path: Path) -> np.ndarray:
     with av.open(str(path)) as c:
         return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
 
 
-def _reference_luma(spec, lists: dict[str, list[str]], cache: dict) -> float:
-    """Display luma the backdrop/ground should show: the plain colour's, or the image part laid on the
-    surface (on a backdrop, the crop the frame shows), filtered in linear light at the clip's resolution."""
+def _reference(spec, lists: dict[str, list[str]], images: dict) -> np.ndarray:
+    """Per pixel, the display luma the background should show (the plain colour, or the scene image read
+    where the pixel sees it: ``look.background_reference``)."""
     bg = spec.background
     if bg.kind == "plain":
-        return float(luma(srgb(bg.color)))
+        return background_reference(spec)
     path = lists[bg.image_list][bg.image % len(lists[bg.image_list])]
-    key = (path, bg.surface, spec.resolution)
-    if key not in cache:
+    if path not in images:
         with Image.open(path) as im:
-            px = np.asarray(im.convert("RGB"), dtype=float) / 255.0
-        h, w = px.shape[:2]
-        window = image_window(bg.surface, Path(path).stem)
-        if bg.surface == "backdrop":  # the front camera's view covers the backdrop: the centred crop shows
-            window = cover_window(window, w / h, spec.resolution[0] / spec.resolution[1])
-        (u0, v0), (u1, v1) = window
-        # UV v runs bottom-up, image rows top-down
-        crop = px[int(round((1 - v1) * h)):int(round((1 - v0) * h)), int(round(u0 * w)):int(round(u1 * w))]
-        cache[key] = shown_luma(crop, spec.resolution)
-    return cache[key]
+            images[path] = np.asarray(im.convert("RGB"), dtype=float) / 255.0
+    return background_reference(spec, images[path], Path(path).stem)
 
 
 def _summary(values: list[float]) -> str:
@@ -93,7 +98,8 @@ def _summary(values: list[float]) -> str:
 def run(engine: str, clips: int, short_side: int, frames: int, keep: Path | None, sheet: Path | None) -> None:
     res = parse_resolution(str(short_side))
     lists = background_lists()
-    pairs = clip_set(clips)
+    main = clip_set(clips)
+    pairs = main + far_ground_set()
     tmp = keep or Path(tempfile.mkdtemp(prefix="synta-look-"))
     tmp.mkdir(parents=True, exist_ok=True)
     options = RenderOptions(engine=engine, background_images=tuple((k, tuple(v)) for k, v in lists.items()))
@@ -112,12 +118,17 @@ def run(engine: str, clips: int, short_side: int, frames: int, keep: Path | None
     per_class: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     per_look: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     heights: list[float] = []
-    cache: dict = {}
+    images: dict = {}
     sheet_rows = []
-    for task, (job, background) in zip(tasks, pairs):
+    steps: dict[str, list[float]] = {"main": [], "far": []}
+    for i, (task, (job, background)) in enumerate(zip(tasks, pairs)):
         spec = sample_clip(job.fine, job.clip_id, camera=job.camera, **task.spec_args)
         video = _frames(Path(task.out) / f"{job.stem}.mp4")
-        look = measure_clip(spec, video, _reference_luma(spec, lists, cache))
+        look = measure_clip(spec, video, _reference(spec, lists, images))
+        if i >= len(main):
+            steps["far"] += look.top_step
+            continue
+        steps["main"] += look.top_step
         row = per_class[job.fine.coarse_name]
         for (shape, material), ratios in look.object_ratio.items():
             row["object"] += ratios
@@ -133,8 +144,9 @@ def run(engine: str, clips: int, short_side: int, frames: int, keep: Path | None
                 and (job.camera, background) != ("front", "plain"):
             sheet_rows.append(video[[0, len(video) // 2, len(video) - 1]])
 
-    print(f"engine {engine}: {len(pairs)} clips of {frames} frames at {res[0]}x{res[1]} "
-          f"(one fine class per coarse class x orbit/front x plain/realistic)")
+    print(f"engine {engine}: {len(main)} clips of {frames} frames at {res[0]}x{res[1]} "
+          f"(one fine class per coarse class x orbit/front x plain/realistic) and {len(pairs) - len(main)} "
+          f"far-ground clips")
     print(f"{'coarse class':<30} {'object':>7} {'shadow':>7} {'ground':>7} {'backdrop':>8}")
     allv: dict[str, list[float]] = defaultdict(list)
     for name, row in per_class.items():
@@ -157,6 +169,11 @@ def run(engine: str, clips: int, short_side: int, frames: int, keep: Path | None
         v = np.array(allv[f"backdrop_{surface}"])
         print(f"{surface} brightness within +-{tol:.0%}: {np.mean(np.abs(v - 1) <= tol):.0%} of {len(v)} frames "
               f"(median ratio {np.median(v):.2f}, range {v.min():.2f}-{v.max():.2f})")
+    for group, label in (("main", "the clips above"), ("far", "far-ground clips " + ", ".join(
+            f"{n}_id_{k}" for n, k in FAR_GROUND))):
+        v = np.array(steps[group])
+        print(f"top-of-frame step <= {TARGETS['top_step']}: {np.mean(v <= TARGETS['top_step']):.0%} of {len(v)} "
+              f"frames of {label} (median {np.median(v):.3f}, max {v.max():.3f})")
     h = np.array(heights)
     print(f"object height at a 256-px short side: min {h.min():.1f} px, 1st percentile {np.percentile(h, 1):.1f}, "
           f"median {np.median(h):.1f}; {np.mean(h < 8):.1%} of object-frames under 8 px")

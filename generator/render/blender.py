@@ -15,7 +15,7 @@ import numpy as np
 
 from synta.generator.annotations import euler_xyz
 from synta.generator.clip_spec import ClipSpec, LightSpec, ObjectTrack
-from synta.generator.render.backgrounds import cover_window, image_window, mirrored_tiles
+from synta.generator.render.layout import CLIP_END, Plane, background_planes
 from synta.generator.render.options import RenderOptions
 from synta.generator.shapes import get_shape
 
@@ -25,9 +25,6 @@ LINEAR, CONSTANT = 1, 0  # Keyframe.interpolation enum values
 # "metallic" ~ its glistening Principled BSDF (metallic 0.9, roughness 0.6).
 MATERIALS = {"glossy": {"metallic": 0.6, "roughness": 0.25}, "metallic": {"metallic": 0.9, "roughness": 0.6}}
 WORLD_LIGHT = 0.35  # world (sky) light strength in Cycles/EEVEE
-CLIP_END = 5000.0  # camera far clip: beyond it a ray grazing the ground is under a pixel from the horizon
-PICTURE_DEPTH = 6.0  # a background picture spans the view up to this many camera distances
-HORIZON_DISTANCE = 0.8 * CLIP_END  # a ground seen up to its horizon meets a sky backdrop this far away
 SMOOTH_ANGLE = np.radians(35.0)  # edges sharper than this stay sharp (cube, pyramid); curved faces shade smooth
 # Workbench's own lighting: a studio light of ambient plus (diffuse, specular, direction, smooth) lights, in
 # view space (x right, y up, z towards the viewer). Blender's "Default" one shows a surface at ~0.6 of its
@@ -47,8 +44,8 @@ def render_clip(spec: ClipSpec, out_path: Path, options: RenderOptions) -> None:
     scene = bpy.context.scene
     _setup_output(scene, spec, options, out_path)
     _setup_world(scene, spec, options)
-    cam = _add_camera(scene, spec)
-    _add_background(scene, spec, options, cam)
+    _add_camera(scene, spec)
+    _add_background(scene, spec, options)
     for light in spec.lights:
         _add_light(scene, light)
     for track in spec.objects:
@@ -137,7 +134,7 @@ def _setup_world(scene, spec: ClipSpec, options: RenderOptions) -> None:
     bg.inputs["Strength"].default_value = WORLD_LIGHT  # ambient fill under the three lights
 
 
-def _add_camera(scene, spec: ClipSpec):
+def _add_camera(scene, spec: ClipSpec) -> None:
     cam_data = bpy.data.cameras.new("camera")
     cam_data.lens = spec.camera.lens_mm
     cam_data.sensor_width = spec.camera.sensor_mm
@@ -151,7 +148,6 @@ def _add_camera(scene, spec: ClipSpec):
     m[:3, 3] = spec.camera.position
     cam.matrix_world = m.T.tolist()  # mathutils takes rows
     scene.camera = cam
-    return cam
 
 
 def _add_light(scene, light: LightSpec) -> None:
@@ -169,79 +165,37 @@ def _add_light(scene, light: LightSpec) -> None:
 
 # -- background -------------------------------------------------------------------------------------
 
-def _add_background(scene, spec: ClipSpec, options: RenderOptions, cam) -> None:
-    """A ground plane (orbit rigs) or a vertical backdrop behind the action (front rig), covering the
-    camera's view, plain-coloured or textured with the clip's scene image; a ground seen up to its
-    horizon gets a far backdrop above it, showing the image's sky (or the plain colour)."""
-    bg = spec.background
-    view = spec.camera.position - spec.camera.target
-    flat = np.array([view[0], view[1], 0.0]) / np.linalg.norm(view[:2])  # horizontal, towards the camera
-    up = np.array([0.0, 0.0, 1.0])
+def _add_background(scene, spec: ClipSpec, options: RenderOptions) -> None:
+    """The clip's background planes (``layout.background_planes``), plain-coloured or textured with its
+    scene image."""
     img = None
-    if bg.kind == "realistic":
-        img = bpy.data.images.load(options.image(bg.image_list, bg.image), check_existing=True)
+    if spec.background.kind == "realistic":
+        img = bpy.data.images.load(options.image(spec.background.image_list, spec.background.image),
+                                   check_existing=True)
     mat = _background_material(spec, options, img)
-    if bg.surface == "ground":
-        # the picture lies with its top edge away from the camera, so the scene reads upright
-        origin, normal, u = np.zeros(3), up, np.cross(-flat, up)
-    else:
-        # just behind the furthest point any object reaches, seen along the view
-        depth = max(float(np.max((spec.camera.target[:2] - tr.position[:, :2]) @ flat[:2]))
-                    + get_shape(tr.shape).radius * float(tr.scale.max()) for tr in spec.objects)
-        origin = spec.camera.target - flat * (max(depth, 0.0) + 3.0)
-        normal, u = flat, np.cross(up, flat)
-    v = np.cross(normal, u)
-    # the picture covers the view up to PICTURE_DEPTH camera distances (its scale on the plane); mirrored
-    # copies carry the plane on to everything the camera sees of it, so a view that reaches the horizon
-    # shows ground up to it, not the unlit world colour
-    lo, hi = _view_footprint(spec, origin, normal, u, v, PICTURE_DEPTH * float(np.linalg.norm(view)))
-    full_lo, full_hi = _view_footprint(spec, origin, normal, u, v, 0.9 * CLIP_END)
-    size = hi - lo
-    (u0, v0), (u1, v1) = cover_window(_window(bg.surface, img), _aspect(img), size[0] / size[1])
-    _add_plane(scene, "background", mat, origin, u, v,
-               mirrored_tiles((lo[0], hi[0]), (full_lo[0], full_hi[0]), (u0, u1)),
-               mirrored_tiles((lo[1], hi[1]), (full_lo[1], full_hi[1]), (v0, v1)))
-    if bg.surface != "ground":
-        return
-    # the horizon backdrop stands on the ground HORIZON_DISTANCE away, facing the camera; the image's sky
-    # spans the view's width with its horizon at the ground line, mirrored upwards if the view needs more
-    origin = spec.camera.position * np.array([1.0, 1.0, 0.0]) - flat * HORIZON_DISTANCE
-    u = np.cross(up, flat)
-    lo, hi = _view_footprint(spec, origin, flat, u, up, CLIP_END)
-    if hi[1] <= 0.0:
-        return  # the view stays below the horizon
-    (u0, v0), (u1, v1) = _window("sky", img)
-    sky_height = (v1 - v0) * (hi[0] - lo[0]) / _aspect(img)
-    _add_plane(scene, "horizon", mat, origin, u, up, [(lo[0], hi[0], u0, u1)],
-               mirrored_tiles((0.0, sky_height), (0.0, hi[1]), (v0, v1)))
+    name, aspect = None, 1.0
+    if img is not None:
+        name, aspect = Path(img.filepath).stem, img.size[0] / img.size[1] if img.size[1] else 1.0
+    for plane in background_planes(spec, name, aspect):
+        _add_plane(scene, plane, mat)
 
 
-def _window(surface: str, img) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The UV window of the scene image shown on ``surface`` (the whole UV square for a plain colour)."""
-    return image_window(surface, Path(img.filepath).stem) if img is not None else ((0.0, 0.0), (1.0, 1.0))
-
-
-def _aspect(img) -> float:
-    return img.size[0] / img.size[1] if img is not None and img.size[1] else 1.0
-
-
-def _add_plane(scene, name: str, mat, origin, u, v, tiles_u, tiles_v) -> None:
-    """A plane mesh of one quad per (u interval, v interval) pair (``mirrored_tiles`` rows; neighbouring
-    quads share their vertices), with UVs."""
-    xs = [t[0] for t in tiles_u] + [tiles_u[-1][1]]
-    ys = [t[0] for t in tiles_v] + [tiles_v[-1][1]]
-    verts = [tuple(origin + u * a + v * b) for a in xs for b in ys]
+def _add_plane(scene, plane: Plane, mat) -> None:
+    """One mesh for ``plane``: a quad per (u interval, v interval) pair, neighbours sharing vertices."""
+    xs = [t[0] for t in plane.tiles_u] + [plane.tiles_u[-1][1]]
+    ys = [t[0] for t in plane.tiles_v] + [plane.tiles_v[-1][1]]
+    verts = [tuple(plane.origin + plane.u * a + plane.v * b) for a in xs for b in ys]
     faces, uvs = [], []
-    for i, (_, _, s0, s1) in enumerate(tiles_u):
-        for j, (_, _, t0, t1) in enumerate(tiles_v):
+    for i, (_, _, s0, s1) in enumerate(plane.tiles_u):
+        for j, (_, _, t0, t1) in enumerate(plane.tiles_v):
             k = i * len(ys) + j
             faces.append((k, k + len(ys), k + len(ys) + 1, k + 1))
             uvs += [(s0, t0), (s1, t0), (s1, t1), (s0, t1)]
-    mesh = bpy.data.meshes.new(name)
+    mesh = bpy.data.meshes.new(plane.name)
     mesh.from_pydata(verts, [], faces)
     mesh.uv_layers.new(name="UVMap").data.foreach_set("uv", np.asarray(uvs, dtype=np.float32).ravel())
     mesh.materials.append(mat)
-    obj = bpy.data.objects.new(name, mesh)
+    obj = bpy.data.objects.new(plane.name, mesh)
     obj.display.show_shadows = False  # receives shadows, casts none (the plane's own volume costs time)
     obj.visible_shadow = False  # the same for Cycles and EEVEE
     scene.collection.objects.link(obj)
@@ -267,29 +221,6 @@ def _background_material(spec: ClipSpec, options: RenderOptions, img):
         bsdf.inputs["Base Color"].default_value = (*spec.background.color, 1.0)
         mat.diffuse_color = (*spec.background.color, 1.0)
     return mat
-
-
-def _view_footprint(spec: ClipSpec, origin, normal, u, v, far: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds, in (u, v) plane coordinates, of where the camera's view meets the plane (with a margin;
-    rays that miss it or meet it further than ``far`` from the camera are clamped there)."""
-    cam = spec.camera_model()
-    w, h = spec.resolution
-    k_inv = np.linalg.inv(cam.intrinsics())
-    rot = cam.rotation()
-    pts = []
-    for px in ((0, 0), (w, 0), (w, h), (0, h), (w / 2, 0), (w / 2, h), (0, h / 2), (w, h / 2)):
-        ray = rot.T @ (k_inv @ np.array([px[0], px[1], 1.0]))
-        ray /= np.linalg.norm(ray)
-        denom = float(ray @ normal)
-        t = float((origin - spec.camera.position) @ normal) / denom if abs(denom) > 1e-9 else -1.0
-        if t <= 0 or t > far:
-            t = far  # the ray misses or grazes the plane: project its far point onto the plane
-        p = spec.camera.position + t * ray
-        p = p - ((p - origin) @ normal) * normal
-        pts.append([(p - origin) @ u, (p - origin) @ v])
-    pts = np.asarray(pts)
-    margin = 0.1 * (pts.max(0) - pts.min(0)) + 1.0
-    return pts.min(0) - margin, pts.max(0) + margin
 
 
 def _mean_image_color(options: RenderOptions, spec: ClipSpec) -> list[float]:

@@ -3,8 +3,10 @@ benchmark (``benchmarks/render_look.py``) and of the render tests.
 
 Object pixels come from the exact silhouette of each object's mesh, rasterised with the clip's camera
 (eroded by a pixel, so edges blended with the background and the codec's chroma bleed do not count).
-Shadow pixels come from the key light's shadow of the mesh on the ground plane ``z = 0``. Luminance is
-display luma (Rec. 709 weights on sRGB-encoded values), the way a viewer sees the frame.
+Shadow pixels come from the key light's shadow of the mesh on the ground plane ``z = 0``. What the
+background should show comes from the same planes the renderer builds (``layout.py``), with the scene
+image read where each pixel's ray meets them. Luminance is display luma (Rec. 709 weights on sRGB-encoded
+values), the way a viewer sees the frame.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from scipy.spatial import ConvexHull, QhullError
 from synta.generator.annotations import euler_xyz, world_vertices
 from synta.generator.camera import project
 from synta.generator.clip_spec import ClipSpec, ObjectTrack
+from synta.generator.render.layout import CLIP_END, background_planes, camera_rays
 from synta.generator.shapes import get_shape
 
 LUMA = np.array([0.2126, 0.7152, 0.0722])
@@ -103,13 +106,14 @@ class ClipLook:
     object_ratio: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (shape, material)
     shadow_darkness: list[float] = field(default_factory=list)
     backdrop_ratio: list[float] = field(default_factory=list)
+    top_step: list[float] = field(default_factory=list)  # |top-eighth ratio - next-eighth ratio| per frame
 
 
-def measure_clip(spec: ClipSpec, video: np.ndarray, reference_luma: float, frames: list[int] | None = None) -> ClipLook:
+def measure_clip(spec: ClipSpec, video: np.ndarray, reference: np.ndarray, frames: list[int] | None = None) -> ClipLook:
     """Look figures of ``video`` (``(T, H, W, 3)`` uint8 RGB) rendered from ``spec``.
 
-    ``reference_luma``: the display luma the backdrop or ground should show away from objects (the plain
-    colour's, or the mean of the scene image's part laid on it).
+    ``reference``: per pixel, the display luma the background should show (``background_reference``);
+    the backdrop figure compares the mean luma away from objects and shadows with its mean there.
     """
     look = ClipLook()
     img = video.astype(float) / 255.0
@@ -140,19 +144,71 @@ def measure_clip(spec: ClipSpec, video: np.ndarray, reference_luma: float, frame
             ring &= ~near_objects
             if inner.sum() >= MIN_PIXELS and ring.sum() >= MIN_PIXELS:
                 look.shadow_darkness.append(1.0 - float(np.median(y[t][inner])) / max(float(np.median(y[t][ring])), 1e-3))
-        away = ~ndimage.binary_dilation(anything | any_shadow, iterations=6)
+        away = ~ndimage.binary_dilation(anything | any_shadow, iterations=6) & ~np.isnan(reference)
         if away.sum() >= MIN_PIXELS:
-            look.backdrop_ratio.append(float(y[t][away].mean()) / max(reference_luma, 1e-3))
+            look.backdrop_ratio.append(float(y[t][away].mean()) / max(float(reference[away].mean()), 1e-3))
+        # a band across the top of the frame (a surface ending, the world colour showing) is a step in the
+        # shown / should-show ratio between the top eighth of the rows and the eighth below it
+        e = max(1, y.shape[1] // 8)
+        bands = [(slice(0, e), away[:e]), (slice(e, 2 * e), away[e:2 * e])]
+        if all(m.sum() >= MIN_PIXELS for _, m in bands):
+            top, below = (float(y[t][rows][m].mean()) / max(float(reference[rows][m].mean()), 1e-3) for rows, m in bands)
+            look.top_step.append(abs(top - below))
     return look
 
 
-def shown_luma(pixels: np.ndarray, size: tuple[int, int]) -> float:
-    """Mean display luma of an sRGB image ``(H, W, 3)`` in [0, 1] as a renderer shows it ``size`` = (w, h)
-    pixels large: each output pixel averages its footprint in linear light (texture filtering), then is
-    encoded. On a sparse bright pattern (a star field) this is well above the mean of the encoded values;
-    on smooth images the two agree."""
-    h, w = pixels.shape[:2]
-    k = max(1, int(min(h / size[1], w / size[0])))  # image pixels per output pixel along each side
-    lin = linear(pixels[: h - h % k, : w - w % k])
-    blocks = lin.reshape(lin.shape[0] // k, k, lin.shape[1] // k, k, 3).mean(axis=(1, 3))
-    return float(luma(srgb(blocks)).mean())
+def background_reference(spec: ClipSpec, image: np.ndarray | None = None, image_name: str | None = None) -> np.ndarray:
+    """Display luma ``(H, W)`` that each pixel of ``spec``'s frame should show where it sees the background
+    (``layout.background_planes``) at the picture's own brightness; NaN where it sees none.
+
+    Plain backgrounds show their colour. For a scene image (sRGB ``(h, w, 3)`` in [0, 1], file stem
+    ``image_name``), each pixel's ray is followed to the plane it meets first and the image is read at that
+    point's UV, filtered like a GPU texture: at the mip level (2x2 means in linear light) whose texels match
+    the pixel's footprint on the image, so a far, minified ground shows its average, not aliasing.
+    """
+    w, h = spec.resolution
+    if image is None:
+        return np.full((h, w), float(luma(srgb(spec.background.color))))
+    ih, iw = image.shape[:2]
+    planes = background_planes(spec, image_name, iw / ih)
+    gx, gy = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    rays = camera_rays(spec, np.c_[gx.ravel(), gy.ravel()])
+    best_t, uv = np.full(len(rays), np.inf), np.full((len(rays), 2), np.nan)
+    for plane in planes:
+        denom = rays @ plane.normal
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = ((plane.origin - spec.camera.position) @ plane.normal) / denom
+        t = np.where(np.isfinite(t) & (t > 0) & (t < CLIP_END), t, np.inf)
+        rel = spec.camera.position + np.where(np.isfinite(t), t, 0.0)[:, None] * rays - plane.origin
+        here = plane.uv_at(np.c_[rel @ plane.u, rel @ plane.v])
+        nearer = (t < best_t) & ~np.isnan(here[:, 0])
+        best_t[nearer], uv[nearer] = t[nearer], here[nearer]
+    uv = uv.reshape(h, w, 2)
+    texels = uv * np.array([iw, ih])
+    # a pixel's footprint in texels: the larger UV step to a neighbouring pixel, either side, along x or y
+    steps = [np.abs(np.diff(texels, axis=a, prepend=np.nan)) for a in (0, 1)]
+    steps += [np.abs(np.diff(texels, axis=a, append=np.nan)) for a in (0, 1)]
+    footprint = np.max(np.stack([np.nan_to_num(np.linalg.norm(d, axis=-1)) for d in steps]), axis=0)
+    seen = ~np.isnan(uv[..., 0])
+    out = np.full((h, w), np.nan)
+    out[seen] = luma(srgb(sample_filtered(linear(image), uv[seen], footprint[seen])))
+    return out
+
+
+def sample_filtered(image_linear: np.ndarray, uv: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    """Linear RGB ``(N, 3)`` of ``image_linear`` ``(h, w, 3)`` at UVs ``(N, 2)`` (v up), read at mip level
+    ``round(log2(footprint))`` (footprint in texels of level 0), nearest texel."""
+    levels = [image_linear]
+    while min(levels[-1].shape[:2]) >= 2:
+        a = levels[-1]
+        a = a[: a.shape[0] // 2 * 2, : a.shape[1] // 2 * 2]
+        levels.append(a.reshape(a.shape[0] // 2, 2, a.shape[1] // 2, 2, 3).mean(axis=(1, 3)))
+    level = np.clip(np.round(np.log2(np.maximum(footprint, 1.0))).astype(int), 0, len(levels) - 1)
+    out = np.empty((len(uv), 3))
+    for k in np.unique(level):
+        sel = level == k
+        img = levels[k]
+        rows = np.clip(((1.0 - uv[sel, 1]) * img.shape[0]).astype(int), 0, img.shape[0] - 1)
+        cols = np.clip((uv[sel, 0] * img.shape[1]).astype(int), 0, img.shape[1] - 1)
+        out[sel] = img[rows, cols]
+    return out
