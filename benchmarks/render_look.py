@@ -5,7 +5,7 @@ rendered through the real render pool (``synta render``'s workers) and measured 
 ``synta.generator.render.look``:
 
 - object: median object-pixel luma / display luma of the object's spec colour (target 0.7-1.2);
-- shadow: 1 - ground luma in the key light's shadow / open ground nearby (orbit-camera grounds; target
+- shadow: 1 - ground luma in the key light's shadow of an opaque object / open ground nearby (orbit-camera grounds; target
   >= 0.2; the front camera has a backdrop and no ground, so no shadow is cast there);
 - backdrop: mean luma away from objects and shadows / the mean luma the scene image (or plain colour)
   has at those pixels, read where each pixel's ray meets the background (front backdrop within 10 %,

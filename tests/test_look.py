@@ -56,3 +56,10 @@ def test_a_band_across_the_top_of_the_frame_is_a_step():
     look = measure_clip(spec, video, np.full((64, 114), 230 / 255))
     assert look.top_step == pytest.approx([1 - 180 / 230] * 2)
     assert measure_clip(spec, np.full_like(video, 180), np.full((64, 114), 230 / 255)).top_step == pytest.approx([0, 0])
+
+
+def test_only_opaque_objects_shadows_are_measured():
+    spec = sample_clip("appearing1", 1, resolution=(228, 128), frames=8)  # the cube fades in over the clip
+    assert [round(float(o), 2) for o in spec.objects[0].opacity] == [0.0, 0.13, 0.3, 0.46, 0.62, 0.78, 0.94, 1.0]
+    look = measure_clip(spec, np.full((8, 128, 228, 3), 180, np.uint8), np.full((128, 228), 180 / 255))
+    assert look.shadow_darkness == [0.0]  # the last frame only; flat ground: no darker in the shadow

@@ -135,9 +135,11 @@ def measure_clip(spec: ClipSpec, video: np.ndarray, reference: np.ndarray, frame
                     float(np.median(y[t][core])) / max(want, 1e-3))
         shadows = []
         if direction is not None:
-            shadows = [s for tr in spec.objects if (s := shadow_mask(spec, tr, t, direction)) is not None]
-        any_shadow = np.logical_or.reduce(shadows) if shadows else np.zeros_like(anything)
-        for s in shadows:
+            shadows = [(tr, s) for tr in spec.objects if (s := shadow_mask(spec, tr, t, direction)) is not None]
+        any_shadow = np.logical_or.reduce([s for _, s in shadows]) if shadows else np.zeros_like(anything)
+        for tr, s in shadows:
+            if tr.opacity[t] < 0.95:
+                continue  # a see-through object's shadow is as faint as it is (kept out of the rings, not measured)
             inner = ndimage.binary_erosion(s, iterations=1) & ~near_objects
             reach = max(3, int(round(0.5 * np.sqrt(max(s.sum(), 1)))))
             ring = ndimage.binary_dilation(s, iterations=reach) & ~ndimage.binary_dilation(any_shadow, iterations=2)
