@@ -12,7 +12,7 @@ import numpy as np
 
 from synta.generator.camera import Camera
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: LightSpec.objects_only and the WORLD (sky) light
 DECIMALS = 5  # tracks are rounded once, so a JSON round trip reproduces them exactly
 MAX_FPS = 120  # five times the native 24
 MAX_FRAMES = 2400  # frames of one clip: the longest native clip (180) at MAX_FPS and half speed is 1,800
@@ -96,7 +96,9 @@ class CameraSpec:
 
 @dataclass
 class LightSpec:
-    """A light of the scene (Blender light types: ``SUN``, ``POINT``, ``AREA``, ``SPOT``)."""
+    """A light of the scene: a Blender light type (``SUN``, ``POINT``, ``AREA``, ``SPOT``), or ``WORLD``, the
+    sky: a uniform environment of radiance ``energy`` x ``color`` (position and rotation unused).
+    ``objects_only``: it lights the objects and not the background (Cycles/EEVEE light linking)."""
 
     kind: str
     position: list[float]
@@ -104,6 +106,7 @@ class LightSpec:
     energy: float
     color: list[float] = field(default_factory=lambda: [1.0, 1.0, 1.0])
     shadow: bool = True
+    objects_only: bool = False
 
 
 BACKGROUNDS = ("plain", "realistic")  # BackgroundSpec.kind

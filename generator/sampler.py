@@ -151,7 +151,8 @@ def sample_clip(fine: str | FineClass, clip_id: int, seed: int = 0, camera: str 
                  "lighting": f["lighting"]},
         fps=fps, num_frames=num_frames, resolution=resolution, objects=tracks,
         camera=CameraSpec(rig, cam.position, cam.target, cam.lens_mm, cam.sensor_mm),
-        lights=default_lights(np.random.default_rng([cseed, _STREAM_LIGHTS]), f["lighting"], bg.surface == "ground"),
+        lights=default_lights(np.random.default_rng([cseed, _STREAM_LIGHTS]), (cam.position, cam.target),
+                              f["lighting"], bg.surface == "ground"),
         background=bg,
     )
 

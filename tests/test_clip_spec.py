@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from synta.generator import ClipSpec, clip_seed, sample_clip, sidecar
-from synta.generator.annotations import world_vertices
+from synta.generator.annotations import euler_xyz, world_vertices
 from synta.generator.camera import project
+from synta.generator.lighting import key_light
 from synta.generator.shapes import get_shape, shape_names, shape_pool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,5 +157,16 @@ def test_the_key_sun_casts_shadows_only_onto_a_ground():
     for fine in ("rising1", "orbiting2", "cloning1"):
         orbit, front = sample_clip(fine, 1, camera="orbit"), sample_clip(fine, 1, camera="front")
         assert (orbit.background.surface, front.background.surface) == ("ground", "backdrop")
-        assert [light.shadow for light in orbit.lights if light.kind == "SUN"] == [True]
-        assert [light.shadow for light in front.lights if light.kind == "SUN"] == [False]
+        assert key_light(orbit.lights).shadow and not key_light(front.lights).shadow
+
+
+def test_the_fill_shines_from_the_camera_on_the_objects_only_and_presets_tilt_only_the_key():
+    for lighting in ("default", "low"):
+        spec = sample_clip("rising1", 2, camera="orbit", lighting=lighting)
+        fill = [light for light in spec.lights if light.objects_only]
+        assert len(fill) == 1 and fill[0].kind == "SUN" and not fill[0].shadow
+        travel = euler_xyz(np.array([fill[0].rotation]))[0] @ np.array([0.0, 0.0, -1.0])
+        view = spec.camera.target - spec.camera.position
+        assert travel == pytest.approx(view / np.linalg.norm(view), abs=1e-4)
+        assert key_light(spec.lights) is spec.lights[0]
+    assert [light.kind for light in spec.lights if light.kind == "WORLD"] == ["WORLD"]  # the sky

@@ -338,3 +338,45 @@ def test_render_workers_default_to_the_cpus_this_process_may_use(tmp_path):
     args = [str(SYNTA), "render", "--n", "2", "--classes", "rising1", "--dry-run", "--out", str(tmp_path / "d")]
     one_cpu = subprocess.run(args, capture_output=True, text=True, preexec_fn=lambda: os.sched_setaffinity(0, {0}))
     assert one_cpu.returncode == 0 and "; 1 workers;" in one_cpu.stdout
+
+
+def test_cycles_shows_objects_at_their_colour_grounds_at_their_brightness_and_shadows(tmp_path):
+    """Cycles with the spec's lights (definition 6): on a mid-grey scene image the objects' median luma is
+    0.7-1.2 of their colour's, the open ground and the front backdrop within 20 % / 10 % of the image, the
+    key sun's shadow at least 20 % darker than the ground around it; a black image stays black (the
+    diffuse backgrounds have no specular veil: night grounds showed up to 30x their value)."""
+    from synta.generator.render.look import background_reference, measure_clip
+    from synta.generator.render.options import RenderOptions
+    from synta.generator.render.plan import ClipJob
+    from synta.generator.render.worker import Task, run_pool
+    from synta.generator.taxonomy import load_taxonomy
+
+    fine = load_taxonomy().fine_class("expanding1")
+    pairs = [(camera, value) for camera in ("orbit", "front") for value in (0, 128)]
+    tasks = []
+    for camera, value in pairs:
+        images = tmp_path / f"images{value}"
+        images.mkdir(exist_ok=True)
+        _png(images / "a.png", (value,) * 3)
+        out = tmp_path / f"{camera}{value}"
+        (out / ".partial").mkdir(parents=True)
+        args = {"background": "realistic", "background_list": images.name, "resolution": (170, 96), "frames": 3}
+        tasks.append(Task(ClipJob(fine, camera, 1, "train"), args, str(out), str(out / ".partial")))
+    options = RenderOptions(engine="cycles", samples=4,
+                            background_images=tuple((f"images{v}", (str(tmp_path / f"images{v}/a.png"),))
+                                                    for v in (0, 128)))
+    result = run_pool(tasks, options, 2, max_tasks=10, on_done=lambda task, ok: None)
+    assert not result.failures, result.failures
+    for (camera, value), task in zip(pairs, tasks):
+        spec = sample_clip(fine, 1, camera=camera, **task.spec_args)
+        video = frames(Path(task.out) / f"{task.job.stem}.mp4")
+        if value == 0:
+            assert np.median(video) <= 8, camera
+            continue
+        grey = np.full((32, 32, 3), value / 255.0)
+        look = measure_clip(spec, video, background_reference(spec, grey, "a"))
+        objects = [r for ratios in look.object_ratio.values() for r in ratios]
+        assert objects and 0.7 <= np.median(objects) <= 1.2, (camera, look.object_ratio)
+        assert abs(np.median(look.backdrop_ratio) - 1) <= (0.1 if camera == "front" else 0.2), look.backdrop_ratio
+        if camera == "orbit":
+            assert look.shadow_darkness and np.median(look.shadow_darkness) >= 0.2, look.shadow_darkness

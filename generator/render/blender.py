@@ -15,6 +15,7 @@ import numpy as np
 
 from synta.generator.annotations import euler_xyz
 from synta.generator.clip_spec import ClipSpec, LightSpec, ObjectTrack
+from synta.generator.lighting import key_light
 from synta.generator.render.layout import CLIP_END, Plane, background_planes
 from synta.generator.render.options import RenderOptions
 from synta.generator.shapes import get_shape
@@ -24,7 +25,6 @@ LINEAR, CONSTANT = 1, 0  # Keyframe.interpolation enum values
 # Material looks after the reference: "glossy" ~ its GlossyMix (two glossy BSDFs, Fresnel-mixed),
 # "metallic" ~ its glistening Principled BSDF (metallic 0.9, roughness 0.6).
 MATERIALS = {"glossy": {"metallic": 0.6, "roughness": 0.25}, "metallic": {"metallic": 0.9, "roughness": 0.6}}
-WORLD_LIGHT = 0.35  # world (sky) light strength in Cycles/EEVEE
 SMOOTH_ANGLE = np.radians(35.0)  # edges sharper than this stay sharp (cube, pyramid); curved faces shade smooth
 # Workbench's own lighting: a studio light of ambient plus (diffuse, specular, direction, smooth) lights, in
 # view space (x right, y up, z towards the viewer). Blender's "Default" one shows a surface at ~0.6 of its
@@ -46,10 +46,13 @@ def render_clip(spec: ClipSpec, out_path: Path, options: RenderOptions) -> None:
     _setup_world(scene, spec, options)
     _add_camera(scene, spec)
     _add_background(scene, spec, options)
-    for light in spec.lights:
-        _add_light(scene, light)
+    objects = bpy.data.collections.new("objects")  # what objects-only lights light (light linking)
+    # Workbench lights with its studio light (the key sun only aims its shadows); the sky is the world
+    for light in spec.lights if options.engine != "workbench" else []:
+        if light.kind != "WORLD":
+            _add_light(scene, light, objects)
     for track in spec.objects:
-        _add_object(scene, track, options)
+        _add_object(scene, track, objects)
     bpy.ops.render.render(animation=True)
     _purge()
 
@@ -94,7 +97,7 @@ def _setup_output(scene, spec: ClipSpec, options: RenderOptions, out_path: Path)
         shading.show_specular_highlight = True
         shading.background_type = "WORLD"
         scene.display.shadow_focus = 0.6
-        sun = next((light for light in spec.lights if light.kind == "SUN"), None)
+        sun = key_light(spec.lights)
         shading.show_shadows = sun is not None and sun.shadow
         if sun is not None:  # Workbench ignores lights; aim its shadow like the key light
             travel = euler_xyz(np.array([sun.rotation]))[0] @ np.array([0.0, 0.0, -1.0])
@@ -124,14 +127,16 @@ def _studio_light() -> str:
 
 
 def _setup_world(scene, spec: ClipSpec, options: RenderOptions) -> None:
+    """Cycles/EEVEE: the spec's sky light as the world background. Workbench draws ``world.color`` where
+    no surface is: the background's colour."""
     world = bpy.data.worlds.new("world")
     scene.world = world
-    color = _mean_image_color(options, spec) if spec.background.kind == "realistic" else spec.background.color
-    world.color = color
+    world.color = _mean_image_color(options, spec) if spec.background.kind == "realistic" else spec.background.color
     world.use_nodes = True
     bg = world.node_tree.nodes.get("Background")
-    bg.inputs["Color"].default_value = (*color, 1.0)
-    bg.inputs["Strength"].default_value = WORLD_LIGHT  # ambient fill under the three lights
+    sky = next((light for light in spec.lights if light.kind == "WORLD"), None)
+    bg.inputs["Color"].default_value = (*(sky.color if sky else (0.0, 0.0, 0.0)), 1.0)
+    bg.inputs["Strength"].default_value = sky.energy if sky else 0.0
 
 
 def _add_camera(scene, spec: ClipSpec) -> None:
@@ -150,7 +155,7 @@ def _add_camera(scene, spec: ClipSpec) -> None:
     scene.camera = cam
 
 
-def _add_light(scene, light: LightSpec) -> None:
+def _add_light(scene, light: LightSpec, objects) -> None:
     data = bpy.data.lights.new(light.kind.lower(), light.kind)
     data.energy = light.energy
     data.color = light.color
@@ -160,6 +165,8 @@ def _add_light(scene, light: LightSpec) -> None:
     obj = bpy.data.objects.new(light.kind.lower(), data)
     obj.location = light.position
     obj.rotation_euler = light.rotation
+    if light.objects_only:
+        obj.light_linking.receiver_collection = objects
     scene.collection.objects.link(obj)
 
 
@@ -172,12 +179,16 @@ def _add_background(scene, spec: ClipSpec, options: RenderOptions) -> None:
     if spec.background.kind == "realistic":
         img = bpy.data.images.load(options.image(spec.background.image_list, spec.background.image),
                                    check_existing=True)
-    mat = _background_material(spec, options, img)
     name, aspect = None, 1.0
     if img is not None:
         name, aspect = Path(img.filepath).stem, img.size[0] / img.size[1] if img.size[1] else 1.0
+    materials = {}
     for plane in background_planes(spec, name, aspect):
-        _add_plane(scene, plane, mat)
+        # the horizon backdrop is sky: it shines (its picture as it is) rather than being lit
+        shines = plane.name == "horizon"
+        if shines not in materials:
+            materials[shines] = _background_material(spec, options, img, shines)
+        _add_plane(scene, plane, materials[shines])
 
 
 def _add_plane(scene, plane: Plane, mat) -> None:
@@ -201,12 +212,15 @@ def _add_plane(scene, plane: Plane, mat) -> None:
     scene.collection.objects.link(obj)
 
 
-def _background_material(spec: ClipSpec, options: RenderOptions, img):
-    mat = bpy.data.materials.new("background")
+def _background_material(spec: ClipSpec, options: RenderOptions, img, shines: bool):
+    """The background's picture (or plain colour): matte in Cycles/EEVEE (a diffuse BSDF, with no specular
+    veil over dark pictures), or emitted as it is where ``shines``; Workbench draws the viewport settings."""
+    mat = bpy.data.materials.new("sky" if shines else "background")
     mat.use_nodes = True
     nodes = mat.node_tree.nodes
-    bsdf = nodes.get("Principled BSDF")
-    bsdf.inputs["Roughness"].default_value = 1.0
+    nodes.remove(nodes.get("Principled BSDF"))
+    shader = nodes.new("ShaderNodeEmission" if shines else "ShaderNodeBsdfDiffuse")  # strength 1, Lambertian
+    mat.node_tree.links.new(shader.outputs[0], nodes.get("Material Output").inputs["Surface"])
     # Workbench adds specular light x F0 (0.05 for a dielectric) to every surface: a grey veil over dark
     # scene images. A metallic surface's F0 is its own colour and it has no diffuse term, so at roughness 1
     # it shows colour x (ambient + the lights' specular): the image's own brightness, black stays black
@@ -214,11 +228,11 @@ def _background_material(spec: ClipSpec, options: RenderOptions, img):
     if img is not None:
         tex = nodes.new("ShaderNodeTexImage")
         tex.image = img
-        mat.node_tree.links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
+        mat.node_tree.links.new(tex.outputs["Color"], shader.inputs["Color"])
         nodes.active = tex  # Workbench's texture colour mode shows the active image node
         mat.diffuse_color = (*_mean_image_color(options, spec), 1.0)
     else:
-        bsdf.inputs["Base Color"].default_value = (*spec.background.color, 1.0)
+        shader.inputs["Color"].default_value = (*spec.background.color, 1.0)
         mat.diffuse_color = (*spec.background.color, 1.0)
     return mat
 
@@ -233,7 +247,7 @@ def _mean_image_color(options: RenderOptions, spec: ClipSpec) -> list[float]:
 
 # -- objects ----------------------------------------------------------------------------------------
 
-def _add_object(scene, track: ObjectTrack, options: RenderOptions) -> None:
+def _add_object(scene, track: ObjectTrack, objects) -> None:
     """The object as one mesh object, or two while it morphs (old shape scaled by 1 - m, new by m)."""
     mat = _object_material(track)
     parts = [(track.shape, 1.0 - track.morph)]
@@ -243,6 +257,7 @@ def _add_object(scene, track: ObjectTrack, options: RenderOptions) -> None:
         obj = bpy.data.objects.new(f"object{track.id}_{shape_name}", _mesh(shape_name))
         obj.data.materials.append(mat)
         scene.collection.objects.link(obj)
+        objects.objects.link(obj)
         scale = track.scale * share
         shown = track.exists & (scale > 1e-4) & (track.opacity > 1e-3)
         _animate(obj, "location", track.position)

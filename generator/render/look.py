@@ -20,6 +20,7 @@ from scipy.spatial import ConvexHull, QhullError
 from synta.generator.annotations import euler_xyz, world_vertices
 from synta.generator.camera import project
 from synta.generator.clip_spec import ClipSpec, ObjectTrack
+from synta.generator.lighting import key_light
 from synta.generator.render.layout import CLIP_END, background_planes, camera_rays
 from synta.generator.shapes import get_shape
 
@@ -46,7 +47,7 @@ def luma(rgb: np.ndarray) -> np.ndarray:
 
 def key_light_direction(spec: ClipSpec) -> np.ndarray | None:
     """Unit direction the key (sun) light travels in, or None when the clip's sun casts no shadow."""
-    sun = next((light for light in spec.lights if light.kind == "SUN"), None)
+    sun = key_light(spec.lights)
     if sun is None or not sun.shadow:
         return None
     return euler_xyz(np.array([sun.rotation]))[0] @ np.array([0.0, 0.0, -1.0])

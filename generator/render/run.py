@@ -34,7 +34,10 @@ from synta.progress import Progress
 #    over dark scene images (black stays black), backgrounds at about their image's brightness.
 # 5: a ground seen up to its horizon runs on to it (mirrored copies of its picture) under a far backdrop of
 #    the image's sky (or the plain colour): no pale band of unlit world colour at the top of the frame.
-DEFINITION_VERSION = 5
+# 6: Cycles/EEVEE lit to show colours as they are: a white sky light, a stronger key sun, a fill sun along
+#    the view on the objects only (replacing the area fill); matte (diffuse) grounds and backdrops, the
+#    horizon sky emitted. Workbench pixels are those of definition 5.
+DEFINITION_VERSION = 6
 RECYCLE_EVERY = 40  # clips per worker process before it is replaced
 # Rough seconds per frame per megapixel and fixed seconds per clip, measured on a 2-core CPU machine
 # (benchmarks/render_throughput.py); only used for the --dry-run estimate.
